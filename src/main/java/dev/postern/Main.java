@@ -1,0 +1,122 @@
+package dev.postern;
+
+import dev.postern.config.ConfigException;
+import dev.postern.config.ConfigLoader;
+import dev.postern.config.PosternConfig;
+import dev.postern.server.ProxyServer;
+import dev.postern.tls.SelfSignedCertificates;
+import dev.postern.tls.TlsSetupException;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/** Command line: {@code --config FILE}, {@code --check-config}, {@code --help}, {@code --version}. */
+public final class Main {
+    static final int EXIT_OK = 0;
+    static final int EXIT_STARTUP = 1;
+    static final int EXIT_USAGE = 2;
+    static final int EXIT_CONFIG = 3;
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code != EXIT_OK || isOneShot(args)) {
+            System.exit(code);
+        }
+    }
+
+    private static boolean isOneShot(String[] args) {
+        for (String a : args) {
+            if (a.equals("--check-config") || a.equals("--help") || a.equals("--version") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Runs the command; for a server run, returns only when the process is told to stop. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path configPath = Path.of("conf/postern.yaml");
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--help", "-h" -> {
+                    out.print(usage());
+                    return EXIT_OK;
+                }
+                case "--version" -> {
+                    out.println("postern " + version());
+                    return EXIT_OK;
+                }
+                case "--check-config" -> check = true;
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("postern: --config needs a file name");
+                        return EXIT_USAGE;
+                    }
+                    configPath = Path.of(args[++i]);
+                }
+                default -> {
+                    err.println("postern: unknown option '" + args[i] + "' (see --help)");
+                    return EXIT_USAGE;
+                }
+            }
+        }
+        PosternConfig config;
+        try {
+            config = ConfigLoader.load(configPath);
+        } catch (ConfigException e) {
+            err.println("postern: " + configPath + ": " + e.problems().size() + " problem(s):");
+            e.problems().forEach(p -> err.println("  " + p));
+            return EXIT_CONFIG;
+        }
+        if (check) {
+            out.println("postern: " + configPath + ": configuration OK (" + config.listeners().size()
+                    + " listener(s), " + config.pools().size() + " pool(s))");
+            return EXIT_OK;
+        }
+        try {
+            SelfSignedCertificates.createIfMissing(config.tls());
+        } catch (TlsSetupException e) {
+            err.println("postern: " + e.getMessage());
+            return EXIT_STARTUP;
+        }
+        ProxyServer server;
+        try {
+            server = ProxyServer.start(config, new SimpleMeterRegistry());
+        } catch (ProxyServer.StartupException e) {
+            err.println("postern: " + e.getMessage());
+            return EXIT_STARTUP;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.shutdown(config.timeouts().shutdownDrain());
+            stopped.countDown();
+        }, "postern-shutdown"));
+        try {
+            stopped.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return EXIT_OK;
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    private static String usage() {
+        return """
+                Usage: java -jar postern.jar [--config FILE] [--check-config]
+                  --config FILE    configuration file (default: conf/postern.yaml)
+                  --check-config   validate the configuration, print every problem, and exit
+                  --version        print the version and exit
+                  --help           print this help and exit
+                Exit codes: 0 ok, 1 start-up failed, 2 bad usage, 3 invalid configuration.
+                """;
+    }
+}

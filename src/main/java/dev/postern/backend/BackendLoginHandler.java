@@ -1,0 +1,273 @@
+package dev.postern.backend;
+
+import dev.postern.imap.Capabilities;
+import dev.postern.imap.Credentials;
+import dev.postern.imap.ImapQuoting;
+import dev.postern.imap.ResponseLine;
+import dev.postern.imap.SaslPlain;
+import dev.postern.session.LoginResult;
+import dev.postern.session.ProxyFailure;
+import dev.postern.session.ProxyFailureException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.util.concurrent.Promise;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One login on one backend, as a one-shot state machine over response lines. Fixed tags (P1 capability,
+ * P2 login, P3 post-login capability) as Dovecot's proxy does. Completes {@code promise} once: LoggedIn,
+ * Rejected (the backend's NO, response code kept), or a {@link ProxyFailureException} naming the state reached.
+ * Reads only while it waits for a line; after success it leaves the channel alone for the hand-off.
+ */
+final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
+
+    private enum State { GREETING, CAPABILITY, LOGIN, POST_CAPABILITY, DONE }
+
+    private final Credentials credentials;
+    private final Promise<LoginResult> promise;
+    private final String backendName;
+    private final Duration timeout;
+    private final Deque<byte[]> pendingParts = new ArrayDeque<>();
+    private State state = State.GREETING;
+    private List<String> capabilities;
+    private List<String> postLoginCapabilities;
+    private ScheduledFuture<?> timer;
+
+    BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, String backendName, Duration timeout) {
+        this.credentials = credentials;
+        this.promise = promise;
+        this.backendName = backendName;
+        this.timeout = timeout;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        timer = ctx.executor().schedule(() -> fail(ctx, ProxyFailure.TIMEOUT,
+                "no answer from " + backendName + " within " + timeout.toMillis() + " ms (state " + state + ")"),
+                timeout.toMillis(), TimeUnit.MILLISECONDS);
+        ctx.read();
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, ByteBuf msg) {
+        if (state == State.DONE) {
+            return;
+        }
+        ResponseLine line = ResponseLine.parse(msg.toString(StandardCharsets.UTF_8));
+        switch (state) {
+            case GREETING -> onGreeting(ctx, line);
+            case CAPABILITY -> onCapability(ctx, line);
+            case LOGIN -> onLoginReply(ctx, line);
+            case POST_CAPABILITY -> onPostCapability(ctx, line);
+            default -> { }
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (state != State.DONE) {
+            ctx.read();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    private void onGreeting(ChannelHandlerContext ctx, ResponseLine line) {
+        if (line.untagged() && line.status().equals("OK")) {
+            String caps = line.capabilityCode();
+            if (caps == null) {
+                state = State.CAPABILITY;
+                send(ctx, "P1 CAPABILITY\r\n");
+            } else {
+                capabilities = Capabilities.split(caps);
+                login(ctx);
+            }
+        } else if (line.untagged() && line.status().equals("BYE")) {
+            fail(ctx, ProxyFailure.CONNECT, backendName + " refused the connection: " + line.text());
+        } else {
+            fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent no '* OK' greeting (got " + describe(line) + ")");
+        }
+    }
+
+    private void onCapability(ChannelHandlerContext ctx, ResponseLine line) {
+        if (line.untagged() && line.status().equals("CAPABILITY")) {
+            capabilities = Capabilities.split(line.text());
+        } else if (line.tag().equals("P1")) {
+            if (line.status().equals("OK") && capabilities != null) {
+                login(ctx);
+            } else {
+                fail(ctx, ProxyFailure.PROTOCOL, backendName + " answered CAPABILITY with " + describe(line));
+            }
+        }
+    }
+
+    private void login(ChannelHandlerContext ctx) {
+        state = State.LOGIN;
+        boolean plain = Capabilities.has(capabilities, "AUTH=PLAIN");
+        if (plain && Capabilities.has(capabilities, "SASL-IR")) {
+            byte[] ir = SaslPlain.encode(credentials);
+            pendingParts.add(concat("P2 AUTHENTICATE PLAIN ".getBytes(StandardCharsets.US_ASCII), ir));
+            java.util.Arrays.fill(ir, (byte) 0);
+        } else if (plain) {
+            pendingParts.add("P2 AUTHENTICATE PLAIN\r\n".getBytes(StandardCharsets.US_ASCII));
+            byte[] ir = SaslPlain.encode(credentials);
+            pendingParts.add(concat(ir, new byte[0]));
+            java.util.Arrays.fill(ir, (byte) 0);
+        } else if (!Capabilities.has(capabilities, "LOGINDISABLED")) {
+            long nonSync = Capabilities.has(capabilities, "LITERAL+") ? Long.MAX_VALUE
+                    : Capabilities.has(capabilities, "LITERAL-") ? 4096 : 0;
+            byte[] password = credentials.password();
+            pendingParts.addAll(ImapQuoting.command("P2 LOGIN", nonSync, credentials.user(), password));
+            java.util.Arrays.fill(password, (byte) 0);
+        } else {
+            fail(ctx, ProxyFailure.PROTOCOL, backendName
+                    + " offers no login Postern can use (LOGINDISABLED and no AUTH=PLAIN: does it require TLS?)");
+            return;
+        }
+        sendNextPart(ctx);
+    }
+
+    private void onLoginReply(ChannelHandlerContext ctx, ResponseLine line) {
+        if (line.continuation()) {
+            if (pendingParts.isEmpty()) {
+                // A challenge we did not expect: cancel the exchange (RFC 9051 6.2.2), the tagged reply follows.
+                send(ctx, "*\r\n");
+            } else {
+                sendNextPart(ctx);
+            }
+        } else if (line.untagged()) {
+            if (line.status().equals("CAPABILITY")) {
+                postLoginCapabilities = Capabilities.split(line.text());
+            } else if (line.status().equals("BYE")) {
+                fail(ctx, ProxyFailure.CONNECT, backendName + " closed during login: " + line.text());
+            }
+        } else if (line.tag().equals("P2")) {
+            wipePending();
+            switch (line.status()) {
+                case "OK" -> {
+                    String caps = line.capabilityCode();
+                    if (caps != null) {
+                        postLoginCapabilities = Capabilities.split(caps);
+                    }
+                    if (postLoginCapabilities != null) {
+                        succeed(ctx);
+                    } else {
+                        state = State.POST_CAPABILITY;
+                        send(ctx, "P3 CAPABILITY\r\n");
+                    }
+                }
+                case "NO" -> reject(ctx, line.code() == null
+                        ? "[AUTHENTICATIONFAILED] " + line.text() : "[" + line.code() + "] " + line.text());
+                default -> reject(ctx, "[AUTHENTICATIONFAILED] Authentication failed.");
+            }
+        }
+    }
+
+    private void onPostCapability(ChannelHandlerContext ctx, ResponseLine line) {
+        if (line.untagged() && line.status().equals("CAPABILITY")) {
+            postLoginCapabilities = Capabilities.split(line.text());
+        } else if (line.tag().equals("P3")) {
+            if (line.status().equals("OK") && postLoginCapabilities != null) {
+                succeed(ctx);
+            } else {
+                fail(ctx, ProxyFailure.PROTOCOL, backendName + " answered post-login CAPABILITY with " + describe(line));
+            }
+        }
+    }
+
+    private void sendNextPart(ChannelHandlerContext ctx) {
+        byte[] part = pendingParts.poll();
+        if (part != null) {
+            ctx.writeAndFlush(Unpooled.wrappedBuffer(part));
+        }
+    }
+
+    private void send(ChannelHandlerContext ctx, String command) {
+        ctx.writeAndFlush(Unpooled.copiedBuffer(command, StandardCharsets.US_ASCII));
+    }
+
+    private void succeed(ChannelHandlerContext ctx) {
+        state = State.DONE;
+        cancelTimer();
+        promise.trySuccess(new LoginResult.LoggedIn(ctx.channel(), backendName,
+                Capabilities.postLogin(postLoginCapabilities)));
+    }
+
+    private void reject(ChannelHandlerContext ctx, String text) {
+        state = State.DONE;
+        cancelTimer();
+        promise.trySuccess(new LoginResult.Rejected(text));
+        // Log out politely; the connection is of no further use.
+        ctx.writeAndFlush(Unpooled.copiedBuffer("P9 LOGOUT\r\n", StandardCharsets.US_ASCII))
+                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+    }
+
+    private void fail(ChannelHandlerContext ctx, ProxyFailure failure, String detail) {
+        if (state == State.DONE) {
+            return;
+        }
+        State reached = state;
+        state = State.DONE;
+        cancelTimer();
+        wipePending();
+        promise.tryFailure(new ProxyFailureException(failure, detail + " [login state " + reached.name().toLowerCase() + "]"));
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof TooLongFrameException) {
+            fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent a line over the backend line limit");
+        } else {
+            fail(ctx, ProxyFailure.CONNECT, backendName + ": " + cause);
+        }
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancelTimer();
+        wipePending();
+    }
+
+    private void cancelTimer() {
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+    }
+
+    private void wipePending() {
+        pendingParts.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
+        pendingParts.clear();
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = new byte[a.length + b.length + 2];
+        System.arraycopy(a, 0, out, 0, a.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        out[out.length - 2] = '\r';
+        out[out.length - 1] = '\n';
+        return out;
+    }
+
+    /** A reply for a log line: status and text only; never our command's arguments. */
+    private static String describe(ResponseLine line) {
+        String text = line.tag() + " " + line.afterTag();
+        return text.length() > 200 ? text.substring(0, 200) + "..." : text;
+    }
+}

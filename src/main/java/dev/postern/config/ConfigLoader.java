@@ -1,0 +1,244 @@
+package dev.postern.config;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+
+/** Reads the YAML file into a {@link PosternConfig}, collecting every problem before failing. */
+public final class ConfigLoader {
+
+    private ConfigLoader() {
+    }
+
+    public static PosternConfig load(Path file) throws ConfigException {
+        Path absolute = file.toAbsolutePath().normalize();
+        Object root;
+        try (Reader reader = Files.newBufferedReader(absolute, StandardCharsets.UTF_8)) {
+            LoaderOptions options = new LoaderOptions();
+            options.setAllowDuplicateKeys(false);
+            root = new Yaml(new SafeConstructor(options)).load(reader);
+        } catch (MarkedYAMLException e) {
+            var mark = e.getProblemMark();
+            String where = mark == null ? "" : " at line " + (mark.getLine() + 1) + ", column " + (mark.getColumn() + 1);
+            throw new ConfigException(List.of(absolute + ": malformed YAML" + where + ": " + e.getProblem()));
+        } catch (YAMLException e) {
+            throw new ConfigException(List.of(absolute + ": malformed YAML: " + e.getMessage()));
+        } catch (IOException e) {
+            throw new ConfigException(List.of(absolute + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage() + ")"));
+        }
+        if (root == null) {
+            root = Map.of();
+        }
+        if (!(root instanceof Map<?, ?> map)) {
+            throw new ConfigException(List.of(absolute + ": expected a mapping at the top level"));
+        }
+        List<String> problems = new ArrayList<>();
+        PosternConfig config = read(new ConfigNode("", map, problems), absolute, problems);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        return config;
+    }
+
+    private static PosternConfig read(ConfigNode root, Path source, List<String> problems) {
+        root.rejectUnknownKeys(Set.of("listeners", "tls", "pools", "routes", "limits", "timeouts", "greeting"));
+        Path base = source.getParent();
+        List<ListenerConfig> listeners = listeners(root, problems);
+        Map<String, PoolConfig> pools = pools(root);
+        RoutesConfig routes = routes(root.child("routes"), pools);
+        boolean needsTls = listeners.stream().anyMatch(ListenerConfig::usesTls);
+        TlsConfig tls = tls(root.child("tls"), base, needsTls);
+        String greeting = root.string("greeting", "Postern ready.");
+        if (greeting.isBlank() || greeting.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            root.problem("greeting", "must be non-empty printable text on one line");
+            greeting = "Postern ready.";
+        }
+        return new PosternConfig(listeners, tls, pools, routes, limits(root.child("limits")),
+                timeouts(root.child("timeouts")), greeting, source);
+    }
+
+    private static List<ListenerConfig> listeners(ConfigNode root, List<String> problems) {
+        List<Object> raw = root.list("listeners");
+        if (raw.isEmpty() && !problems.stream().anyMatch(p -> p.startsWith("listeners"))) {
+            root.problem("listeners", "missing (expected: at least one listener)");
+        }
+        List<ListenerConfig> out = new ArrayList<>();
+        Set<String> names = new HashSet<>();
+        Set<HostPort> binds = new HashSet<>();
+        for (int i = 0; i < raw.size(); i++) {
+            String path = "listeners[" + i + "]";
+            if (!(raw.get(i) instanceof Map<?, ?> m)) {
+                problems.add(path + ": " + ConfigNode.describe(raw.get(i)) + " (expected: a mapping with name, bind, tls)");
+                continue;
+            }
+            ConfigNode node = new ConfigNode(path, m, problems);
+            node.rejectUnknownKeys(Set.of("name", "bind", "tls", "require_tls"));
+            String name = node.string("name", null);
+            if (name == null || name.isBlank()) {
+                node.problem("name", "missing");
+                name = path;
+            } else if (!names.add(name)) {
+                node.problem("name", "'" + name + "' is used by another listener");
+            }
+            HostPort bind = null;
+            if (!node.has("bind")) {
+                node.problem("bind", "missing (expected: host:port)");
+            } else {
+                bind = node.parsed("bind", node.string("bind", ""), HostPort::parse);
+                if (bind != null && bind.port() != 0 && !binds.add(bind)) {
+                    node.problem("bind", bind + " is used by another listener");
+                }
+            }
+            if (!node.has("tls")) {
+                node.problem("tls", "missing (expected one of [implicit, starttls, none])");
+            }
+            TlsMode tls = node.enumValue("tls", TlsMode.class, TlsMode.IMPLICIT);
+            boolean requireTls = node.bool("require_tls", tls != TlsMode.NONE);
+            if (requireTls && tls == TlsMode.NONE) {
+                node.problem("require_tls", "true on a listener with tls: none can never be satisfied");
+            }
+            if (bind != null) {
+                out.add(new ListenerConfig(name, bind, tls, requireTls));
+            }
+        }
+        return out;
+    }
+
+    private static TlsConfig tls(ConfigNode node, Path base, boolean needed) {
+        node.rejectUnknownKeys(Set.of("certificate", "key", "self_signed_if_missing"));
+        Path certificate = null;
+        Path key = null;
+        if (node.has("certificate")) {
+            certificate = base.resolve(node.string("certificate", "")).normalize();
+        } else if (needed) {
+            node.problem("certificate", "missing (a listener uses TLS; expected: path to a PEM certificate chain)");
+        }
+        if (node.has("key")) {
+            key = base.resolve(node.string("key", "")).normalize();
+        } else if (needed) {
+            node.problem("key", "missing (a listener uses TLS; expected: path to a PEM private key)");
+        }
+        return new TlsConfig(certificate, key, node.bool("self_signed_if_missing", false));
+    }
+
+    private static Map<String, PoolConfig> pools(ConfigNode root) {
+        Map<String, PoolConfig> out = new LinkedHashMap<>();
+        ConfigNode poolsNode = root.child("pools");
+        for (Map.Entry<String, Object> e : root.entries("pools").entrySet()) {
+            String name = e.getKey();
+            if (!(e.getValue() instanceof Map<?, ?>)) {
+                poolsNode.problem(name, ConfigNode.describe(e.getValue()) + " (expected: a mapping with backends)");
+                continue;
+            }
+            ConfigNode pool = poolsNode.child(name);
+            pool.rejectUnknownKeys(Set.of("backends"));
+            List<Object> raw = pool.list("backends");
+            List<BackendConfig> backends = new ArrayList<>();
+            for (int i = 0; i < raw.size(); i++) {
+                BackendConfig backend = backend(pool, "backends[" + i + "]", raw.get(i));
+                if (backend != null) {
+                    backends.add(backend);
+                }
+            }
+            if (raw.isEmpty()) {
+                pool.problem("backends", "missing or empty (expected: a list of host:port)");
+            } else if (backends.size() == raw.size()) {
+                out.put(name, new PoolConfig(name, backends));
+            }
+        }
+        return out;
+    }
+
+    /** A backend is either "host:port" or {address: "host:port", weight: N}. */
+    private static BackendConfig backend(ConfigNode pool, String key, Object raw) {
+        if (raw instanceof Map<?, ?> m) {
+            int before = pool.problemCount();
+            ConfigNode node = pool.nested(key, m);
+            node.rejectUnknownKeys(Set.of("address", "weight"));
+            HostPort address = null;
+            if (node.has("address")) {
+                address = node.parsed("address", node.string("address", ""), HostPort::parse);
+            } else {
+                node.problem("address", "missing (expected: host:port)");
+            }
+            int weight = node.integer("weight", 1, 1, 10_000);
+            return address == null || pool.problemCount() > before ? null : new BackendConfig(address, weight);
+        }
+        HostPort address = pool.parsed(key, raw, HostPort::parse);
+        return address == null ? null : new BackendConfig(address, 1);
+    }
+
+    private static RoutesConfig routes(ConfigNode node, Map<String, PoolConfig> pools) {
+        node.rejectUnknownKeys(Set.of("default_pool", "static", "cache"));
+        String defaultPool = node.string("default_pool", null);
+        if (defaultPool != null && !pools.containsKey(defaultPool)) {
+            node.problem("default_pool", "'" + defaultPool + "' is not a pool (pools: " + pools.keySet() + ")");
+        }
+        Map<String, String> statics = new LinkedHashMap<>();
+        ConfigNode staticNode = node.child("static");
+        for (Map.Entry<String, Object> e : node.entries("static").entrySet()) {
+            String target = String.valueOf(e.getValue());
+            if (!pools.containsKey(target)) {
+                try {
+                    HostPort.parse(target);
+                } catch (IllegalArgumentException ex) {
+                    staticNode.problem(e.getKey(), "'" + target + "' is neither a pool " + pools.keySet() + " nor host:port");
+                    continue;
+                }
+            }
+            statics.put(e.getKey().toLowerCase(Locale.ROOT), target);
+        }
+        ConfigNode cache = node.child("cache");
+        cache.rejectUnknownKeys(Set.of("ttl", "negative_ttl", "max_entries"));
+        Duration ttl = cache.duration("ttl", Duration.ofMinutes(5), Duration.ZERO);
+        Duration negativeTtl = cache.duration("negative_ttl", Duration.ofSeconds(30), Duration.ZERO);
+        int maxEntries = cache.integer("max_entries", 100_000, 0, 100_000_000);
+        return new RoutesConfig(defaultPool, statics, ttl, negativeTtl, maxEntries);
+    }
+
+    private static LimitsConfig limits(ConfigNode node) {
+        LimitsConfig d = LimitsConfig.DEFAULTS;
+        node.rejectUnknownKeys(Set.of("max_line_bytes", "max_literal_bytes", "max_literals", "max_commands",
+                "max_bad_commands", "max_login_attempts", "max_pipelined_bytes", "max_backend_line_bytes"));
+        // 32 KiB is the floor: a full RFC 2971 ID command (30 pairs of 30 + 1024 octets) must fit in one line.
+        return new LimitsConfig(
+                node.bytes("max_line_bytes", d.maxLineBytes(), 32_768, 16 * 1024 * 1024),
+                node.bytes("max_literal_bytes", d.maxLiteralBytes(), 1, 16 * 1024 * 1024),
+                node.integer("max_literals", d.maxLiterals(), 1, 1000),
+                node.integer("max_commands", d.maxCommands(), 1, 1_000_000),
+                node.integer("max_bad_commands", d.maxBadCommands(), 1, 1_000_000),
+                node.integer("max_login_attempts", d.maxLoginAttempts(), 1, 1000),
+                node.bytes("max_pipelined_bytes", d.maxPipelinedBytes(), 1024, 64 * 1024 * 1024),
+                node.bytes("max_backend_line_bytes", d.maxBackendLineBytes(), 1024, 16 * 1024 * 1024));
+    }
+
+    private static TimeoutsConfig timeouts(ConfigNode node) {
+        TimeoutsConfig d = TimeoutsConfig.DEFAULTS;
+        node.rejectUnknownKeys(Set.of("tls_handshake", "pre_auth_idle", "login", "backend_connect", "backend_login",
+                "post_login_idle", "shutdown_drain"));
+        Duration ms = Duration.ofMillis(1);
+        return new TimeoutsConfig(
+                node.duration("tls_handshake", d.tlsHandshake(), ms),
+                node.duration("pre_auth_idle", d.preAuthIdle(), ms),
+                node.duration("login", d.login(), ms),
+                node.duration("backend_connect", d.backendConnect(), ms),
+                node.duration("backend_login", d.backendLogin(), ms),
+                node.duration("post_login_idle", d.postLoginIdle(), TimeoutsConfig.MIN_POST_LOGIN_IDLE),
+                node.duration("shutdown_drain", d.shutdownDrain(), Duration.ZERO));
+    }
+}

@@ -1,0 +1,20 @@
+package dev.postern.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole configuration, immutable; built and validated by {@link ConfigLoader}.
+ *
+ * @param greeting text after {@code * OK [CAPABILITY ...]} in the greeting
+ * @param source the file this came from (relative paths were resolved against its folder)
+ */
+public record PosternConfig(List<ListenerConfig> listeners, TlsConfig tls, Map<String, PoolConfig> pools,
+                            RoutesConfig routes, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
+                            Path source) {
+    public PosternConfig {
+        listeners = List.copyOf(listeners);
+        pools = Map.copyOf(pools);
+    }
+}

@@ -1,0 +1,13 @@
+package dev.postern.frontend;
+
+import dev.postern.config.LimitsConfig;
+import dev.postern.config.ListenerConfig;
+import dev.postern.config.TimeoutsConfig;
+import dev.postern.metrics.ProxyMetrics;
+import dev.postern.session.BackendGateway;
+import dev.postern.tls.ServerTls;
+
+/** What one listener's sessions share: its config, the TLS context, the way to backends and the meters. */
+public record FrontendSettings(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
+                               ServerTls tls, BackendGateway gateway, ProxyMetrics metrics) {
+}

@@ -1,0 +1,64 @@
+package dev.postern.imap;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Writes astrings for commands Postern sends: a quoted string when the octets allow it (7-bit, no CR/LF/NUL),
+ * else a literal. The result is a list of parts: each part but the last ends with a synchronizing literal marker
+ * and must wait for the server's {@code + } before the next is sent (unless non-synchronizing literals are allowed).
+ */
+public final class ImapQuoting {
+    private ImapQuoting() {
+    }
+
+    /**
+     * Builds {@code prefix arg1 SP arg2 ... CRLF}.
+     *
+     * @param nonSyncLimit largest literal the server takes without {@code + } (LITERAL+: unlimited, LITERAL-: 4096, else 0)
+     */
+    public static List<byte[]> command(String prefix, long nonSyncLimit, byte[]... args) {
+        List<byte[]> parts = new ArrayList<>();
+        ByteArrayOutputStream current = new ByteArrayOutputStream();
+        current.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
+        for (byte[] arg : args) {
+            current.write(' ');
+            if (quotable(arg)) {
+                current.write('"');
+                for (byte b : arg) {
+                    if (b == '"' || b == '\\') {
+                        current.write('\\');
+                    }
+                    current.write(b);
+                }
+                current.write('"');
+            } else {
+                boolean nonSync = arg.length <= nonSyncLimit;
+                current.writeBytes(("{" + arg.length + (nonSync ? "+" : "") + "}\r\n").getBytes(StandardCharsets.US_ASCII));
+                if (!nonSync) {
+                    parts.add(current.toByteArray());
+                    current.reset();
+                }
+                current.writeBytes(arg);
+            }
+        }
+        current.write('\r');
+        current.write('\n');
+        parts.add(current.toByteArray());
+        return parts;
+    }
+
+    static boolean quotable(byte[] arg) {
+        if (arg.length > 1024) {
+            return false;
+        }
+        for (byte b : arg) {
+            if (b == 0 || b == '\r' || b == '\n' || (b & 0x80) != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

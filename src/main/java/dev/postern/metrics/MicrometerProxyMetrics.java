@@ -1,0 +1,98 @@
+package dev.postern.metrics;
+
+import dev.postern.session.ProxyFailure;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/** {@link ProxyMetrics} on Micrometer. Meter names: {@code postern.*}, base units, no per-user tags. */
+public final class MicrometerProxyMetrics implements ProxyMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, LongAdder> active = new ConcurrentHashMap<>();
+    private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
+    private final Map<ProxyFailure, Timer> failedLogins = new EnumMap<>(ProxyFailure.class);
+    private final Timer okLogins;
+    private final Counter rejected;
+    private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
+    private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+    private final LongAdder relays = new LongAdder();
+
+    public MicrometerProxyMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        this.okLogins = loginTimer("ok");
+        for (ProxyFailure f : ProxyFailure.values()) {
+            failedLogins.put(f, loginTimer(f.tag()));
+        }
+        this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
+        registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
+    }
+
+    private Timer loginTimer(String outcome) {
+        return Timer.builder("postern.login.duration").tag("outcome", outcome)
+                .description("time from login command to backend answer").register(registry);
+    }
+
+    /** Registers a listener's meters up front so the hot path only looks them up. */
+    public void registerListener(String listener) {
+        LongAdder adder = active.computeIfAbsent(listener, l -> new LongAdder());
+        registry.gauge("postern.connections.active", io.micrometer.core.instrument.Tags.of("listener", listener), adder, LongAdder::doubleValue);
+        accepted.computeIfAbsent(listener, l -> Counter.builder("postern.connections.accepted").tag("listener", l).register(registry));
+        for (String outcome : new String[] {"ok", "failed", "timeout"}) {
+            handshakeCounter(listener, outcome);
+        }
+    }
+
+    private Counter handshakeCounter(String listener, String outcome) {
+        return handshakes.computeIfAbsent(listener + "\0" + outcome, k -> Counter.builder("postern.tls.handshakes")
+                .tag("listener", listener).tag("outcome", outcome).register(registry));
+    }
+
+    @Override
+    public void connectionOpened(String listener) {
+        active.computeIfAbsent(listener, l -> new LongAdder()).increment();
+        Counter c = accepted.get(listener);
+        if (c != null) {
+            c.increment();
+        }
+    }
+
+    @Override
+    public void connectionClosed(String listener) {
+        active.computeIfAbsent(listener, l -> new LongAdder()).decrement();
+    }
+
+    @Override
+    public void login(ProxyFailure failure, Duration took) {
+        (failure == null ? okLogins : failedLogins.get(failure)).record(took);
+    }
+
+    @Override
+    public void loginRejected() {
+        rejected.increment();
+    }
+
+    @Override
+    public void tlsHandshake(String listener, String outcome) {
+        handshakeCounter(listener, outcome).increment();
+    }
+
+    @Override
+    public void relayStarted() {
+        relays.increment();
+    }
+
+    @Override
+    public void relayEnded() {
+        relays.decrement();
+    }
+
+    @Override
+    public void limitHit(String limit) {
+        limits.computeIfAbsent(limit, l -> Counter.builder("postern.limits.hit").tag("limit", l).register(registry)).increment();
+    }
+}

@@ -1,0 +1,38 @@
+package dev.postern.metrics;
+
+import dev.postern.session.ProxyFailure;
+import java.time.Duration;
+
+/** Everything the proxy counts. Implementations keep meters pre-built: calls are cheap and never block. */
+public interface ProxyMetrics {
+    void connectionOpened(String listener);
+
+    void connectionClosed(String listener);
+
+    /** A login finished: {@code failure} is null on success. */
+    void login(ProxyFailure failure, Duration took);
+
+    /** A login refused by the backend (wrong password and the like). */
+    void loginRejected();
+
+    /** {@code outcome}: ok, failed, timeout. */
+    void tlsHandshake(String listener, String outcome);
+
+    void relayStarted();
+
+    void relayEnded();
+
+    /** A pre-auth bound was crossed; {@code limit} is a fixed low-cardinality name. */
+    void limitHit(String limit);
+
+    ProxyMetrics NOOP = new ProxyMetrics() {
+        @Override public void connectionOpened(String listener) { }
+        @Override public void connectionClosed(String listener) { }
+        @Override public void login(ProxyFailure failure, Duration took) { }
+        @Override public void loginRejected() { }
+        @Override public void tlsHandshake(String listener, String outcome) { }
+        @Override public void relayStarted() { }
+        @Override public void relayEnded() { }
+        @Override public void limitHit(String limit) { }
+    };
+}

@@ -1,0 +1,54 @@
+package dev.postern.relay;
+
+import dev.postern.session.PipelineNames;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Turns two logged-in channels into a byte relay, in one event-loop task: relay handlers go in first, then the
+ * login-phase handlers come out (a framer's leftover bytes flow on into the relay, in order), then both sides read.
+ */
+public final class Handoff {
+    private Handoff() {
+    }
+
+    /**
+     * @param frontHandlers names to remove from the client pipeline, the framer last
+     * @param backendHandlers names to remove from the backend pipeline, the framer last
+     */
+    public static void start(Channel front, List<String> frontHandlers, Channel backend, List<String> backendHandlers,
+                             Duration idle, String sessionId) {
+        assert front.eventLoop().inEventLoop() && backend.eventLoop() == front.eventLoop();
+        ChannelPipeline fp = front.pipeline();
+        ChannelPipeline bp = backend.pipeline();
+        fp.addLast(PipelineNames.RELAY_IDLE,
+                new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS));
+        fp.addLast(PipelineNames.RELAY, new RelayHandler(backend, sessionId));
+        bp.addLast(PipelineNames.RELAY, new RelayHandler(front, sessionId));
+        removeAll(fp, frontHandlers);
+        removeAll(bp, backendHandlers);
+        front.config().setAutoRead(true);
+        backend.config().setAutoRead(true);
+        front.read();
+        backend.read();
+        // A side that closed before the relay was in place never tells it so: close its peer here.
+        if (!backend.isActive()) {
+            RelayHandler.closeAfterFlush(front);
+        }
+        if (!front.isActive()) {
+            backend.close();
+        }
+    }
+
+    private static void removeAll(ChannelPipeline pipeline, List<String> names) {
+        for (String name : names) {
+            if (pipeline.get(name) != null) {
+                pipeline.remove(name);
+            }
+        }
+    }
+}

@@ -1,0 +1,194 @@
+package dev.postern.server;
+
+import dev.postern.backend.BackendConnector;
+import dev.postern.config.ListenerConfig;
+import dev.postern.config.PosternConfig;
+import dev.postern.frontend.FrontendInitializer;
+import dev.postern.frontend.FrontendSettings;
+import dev.postern.imap.ImapResponse;
+import dev.postern.metrics.MicrometerProxyMetrics;
+import dev.postern.route.RouteCache;
+import dev.postern.route.RouteChain;
+import dev.postern.route.Router;
+import dev.postern.route.StaticRouteSource;
+import dev.postern.session.PipelineNames;
+import dev.postern.tls.ServerTls;
+import dev.postern.tls.TlsSetupException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the listeners of a {@link PosternConfig} and stops them in order: listeners first, then pre-auth
+ * sessions with {@code * BYE}, then relayed sessions after a drain period, then the event loops.
+ */
+public final class ProxyServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
+    /** Relay buffers: stop reading a side when 256 KiB wait for its peer; resume below 64 KiB. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    private final PosternConfig config;
+    private final Transport transport;
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final ExecutorService resolver;
+    private final ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
+    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final MicrometerProxyMetrics metrics;
+    private final Router router;
+
+    private ProxyServer(PosternConfig config, Transport transport, MeterRegistry registry) {
+        this.config = config;
+        this.transport = transport;
+        this.boss = transport.newGroup(1);
+        this.workers = transport.newGroup(0);
+        this.resolver = Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "postern-resolver");
+            t.setDaemon(true);
+            return t;
+        });
+        this.metrics = new MicrometerProxyMetrics(registry);
+        RouteChain chain = new RouteChain(List.of(new StaticRouteSource(config.routes().staticRoutes(), config.pools().keySet())));
+        this.router = new Router(new RouteCache(chain, config.routes(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()),
+                config.pools(), config.routes());
+    }
+
+    /** Binds every listener; on any failure closes what was opened and throws with the listener named. */
+    public static ProxyServer start(PosternConfig config, MeterRegistry registry) throws StartupException {
+        ProxyServer server = new ProxyServer(config, Transport.best(), registry);
+        try {
+            server.bindAll();
+            return server;
+        } catch (StartupException e) {
+            server.close();
+            throw e;
+        }
+    }
+
+    private void bindAll() throws StartupException {
+        ServerTls tls = null;
+        if (config.listeners().stream().anyMatch(ListenerConfig::usesTls)) {
+            try {
+                tls = ServerTls.load(config.tls(), config.timeouts().tlsHandshake());
+            } catch (TlsSetupException e) {
+                throw new StartupException(e.getMessage(), e);
+            }
+        }
+        BackendConnector connector = new BackendConnector(router, config.limits(), config.timeouts(),
+                transport.channel(), resolver);
+        for (ListenerConfig listener : config.listeners()) {
+            metrics.registerListener(listener.name());
+            FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
+                    config.greeting(), tls, connector, metrics);
+            ServerBootstrap bootstrap = new ServerBootstrap()
+                    .group(boss, workers)
+                    .channel(transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                    .childHandler(new FrontendInitializer(settings, ch -> {
+                        sessions.add(ch);
+                        metrics.connectionOpened(listener.name());
+                        ch.closeFuture().addListener(f -> metrics.connectionClosed(listener.name()));
+                    }));
+            InetSocketAddress address = new InetSocketAddress(listener.bind().host(), listener.bind().port());
+            try {
+                Channel channel = bootstrap.bind(address).sync().channel();
+                listeners.put(listener.name(), channel);
+                LOG.info("listener {} on {} (tls: {}{})", listener.name(), channel.localAddress(),
+                        listener.tls().name().toLowerCase(), listener.requireTls() ? ", required" : "");
+            } catch (Exception e) {
+                String why = e instanceof BindException || (e.getMessage() != null && e.getMessage().contains("in use"))
+                        ? "address already in use" : String.valueOf(e.getMessage());
+                throw new StartupException("listeners." + listener.name() + ": cannot listen on " + listener.bind()
+                        + ": " + why, e);
+            }
+        }
+        LOG.info("Postern started: {} listener(s), transport {}", listeners.size(), transport.name());
+    }
+
+    /** The address a listener is bound to (its port, when the config said 0). */
+    public InetSocketAddress address(String listener) {
+        return (InetSocketAddress) listeners.get(listener).localAddress();
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    /** Sessions open now, pre-auth and relayed. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /**
+     * Ordered shutdown: stop accepting; say {@code * BYE} to pre-auth sessions; give relayed sessions up to
+     * {@code drain} to end on their own; close the rest; stop the event loops.
+     */
+    public void shutdown(Duration drain) {
+        listeners.values().forEach(ch -> ch.close().syncUninterruptibly());
+        for (Channel session : sessions) {
+            session.eventLoop().execute(() -> {
+                if (session.pipeline().get(PipelineNames.PRE_AUTH) != null) {
+                    session.writeAndFlush(ImapResponse.untagged("BYE Server shutting down"))
+                            .addListener(ChannelFutureListener.CLOSE);
+                }
+            });
+        }
+        long deadline = System.nanoTime() + drain.toNanos();
+        while (!sessions.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        if (!sessions.isEmpty()) {
+            LOG.info("closing {} session(s) still open after the drain period", sessions.size());
+        }
+        sessions.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        close();
+    }
+
+    @Override
+    public void close() {
+        listeners.values().forEach(Channel::close);
+        sessions.close();
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        resolver.shutdownNow();
+    }
+
+    /** Why the proxy could not start; the message is one line naming the cause. */
+    public static final class StartupException extends Exception {
+        public StartupException(String message, Throwable cause) {
+            super(message, cause);
+        }
+    }
+
+    List<String> listenerNames() {
+        return new ArrayList<>(listeners.keySet());
+    }
+}

@@ -1,0 +1,22 @@
+package dev.postern.session;
+
+import io.netty.channel.Channel;
+import java.util.List;
+
+/** How a backend answered the client's credentials; failures to get an answer complete the future exceptionally. */
+public sealed interface LoginResult {
+
+    /**
+     * Logged in: the backend channel (AUTO_READ off, login handlers still in place for the hand-off to remove)
+     * and its post-login capabilities, already stripped of pre-auth-only ones.
+     */
+    record LoggedIn(Channel backend, String backendName, List<String> capabilities) implements LoginResult {
+        public LoggedIn {
+            capabilities = List.copyOf(capabilities);
+        }
+    }
+
+    /** The backend said NO (or BAD); {@code text} is its reply after the status, response code kept. */
+    record Rejected(String text) implements LoginResult {
+    }
+}

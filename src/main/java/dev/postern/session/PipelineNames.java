@@ -1,0 +1,33 @@
+package dev.postern.session;
+
+/**
+ * Every handler name, in one place. The pipelines, in order:
+ * <pre>
+ * front, implicit TLS:  tls → preAuthIdle → cmdFramer → respEncoder → preAuth
+ * front, STARTTLS:      preAuthIdle → cmdFramer → respEncoder → preAuth      (tls added first on STARTTLS)
+ * backend:              respFramer → backendLogin
+ * after hand-off:       front: [tls] → relayIdle → relay        backend: relay
+ * </pre>
+ */
+public final class PipelineNames {
+    public static final String TLS = "tls";
+    public static final String PRE_AUTH_IDLE = "preAuthIdle";
+    public static final String CMD_FRAMER = "cmdFramer";
+    public static final String RESP_ENCODER = "respEncoder";
+    public static final String PRE_AUTH = "preAuth";
+    public static final String RESP_FRAMER = "respFramer";
+    public static final String BACKEND_LOGIN = "backendLogin";
+    public static final String RELAY_IDLE = "relayIdle";
+    public static final String RELAY = "relay";
+
+    /** Front handlers the hand-off removes, the framer last so its leftover bytes flow into the relay. */
+    public static final java.util.List<String> FRONT_LOGIN_PHASE =
+            java.util.List.of(PRE_AUTH_IDLE, PRE_AUTH, RESP_ENCODER, CMD_FRAMER);
+
+    /** Backend handlers the hand-off removes, the framer last. */
+    public static final java.util.List<String> BACKEND_LOGIN_PHASE =
+            java.util.List.of(BACKEND_LOGIN, RESP_FRAMER);
+
+    private PipelineNames() {
+    }
+}

@@ -1,0 +1,34 @@
+package dev.postern.session;
+
+import io.netty.util.AttributeKey;
+import java.net.InetSocketAddress;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * One client session's identity: an id for logs, the listener it came in on, and the client's address. The
+ * address is carried here (later from a PROXY protocol header) and never re-read from the socket elsewhere.
+ */
+public record SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local) {
+
+    public static final AttributeKey<SessionContext> KEY = AttributeKey.valueOf("postern.session");
+
+    public static SessionContext create(String listener, InetSocketAddress client, InetSocketAddress local) {
+        return new SessionContext(newId(), listener, client, local);
+    }
+
+    /** 12 base-32 characters: short enough for log lines, random enough not to collide within a day. */
+    private static String newId() {
+        long v = ThreadLocalRandom.current().nextLong() >>> 4;
+        String alphabet = "abcdefghijklmnopqrstuvwxyz234567";
+        char[] out = new char[12];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = alphabet.charAt((int) (v & 31));
+            v >>>= 5;
+        }
+        return new String(out);
+    }
+
+    public String clientText() {
+        return client == null ? "unknown" : client.getAddress().getHostAddress() + ":" + client.getPort();
+    }
+}
