@@ -1,0 +1,102 @@
+package dev.postern.testing;
+
+import dev.postern.config.ConfigLoader;
+import dev.postern.config.PosternConfig;
+import dev.postern.server.ProxyServer;
+import dev.postern.config.TlsConfig;
+import dev.postern.tls.SelfSignedCertificates;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * Postern in this JVM on ephemeral loopback ports: an implicit-TLS listener {@code imaps}, a STARTTLS listener
+ * {@code imap} (TLS required) and a plain listener {@code plain} (TLS not required, for byte-level tests), a
+ * self-signed test certificate, and one pool of the given backends. The YAML goes through the real loader.
+ */
+public final class PosternHarness implements AutoCloseable {
+    private final Path dir;
+    private final ProxyServer server;
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+    private PosternHarness(Path dir, ProxyServer server) {
+        this.dir = dir;
+        this.server = server;
+    }
+
+    /** Starts with {@code pools: {main: backends}} and {@code default_pool: main}; {@code extraYaml} is appended. */
+    public static PosternHarness start(String extraYaml, String... backends) {
+        try {
+            Path dir = Files.createTempDirectory("postern-it-");
+            Path cert = dir.resolve("test.crt");
+            Path key = dir.resolve("test.key");
+            SelfSignedCertificates.createIfMissing(new TlsConfig(cert, key, true));
+            StringBuilder yaml = new StringBuilder("""
+                    listeners:
+                      - {name: imaps, bind: "127.0.0.1:0", tls: implicit}
+                      - {name: imap, bind: "127.0.0.1:0", tls: starttls, require_tls: true}
+                      - {name: plain, bind: "127.0.0.1:0", tls: none, require_tls: false}
+                    tls: {certificate: test.crt, key: test.key}
+                    pools:
+                      main:
+                        backends:
+                    """);
+            for (String b : backends) {
+                yaml.append("          - \"").append(b).append("\"\n");
+            }
+            yaml.append("routes:\n  default_pool: main\n");
+            yaml.append(extraYaml == null ? "" : extraYaml);
+            Path file = dir.resolve("postern.yaml");
+            Files.writeString(file, yaml, StandardCharsets.UTF_8);
+            PosternConfig config = ConfigLoader.load(file);
+            PosternHarness harness = new PosternHarness(dir, null);
+            return new PosternHarness(dir, ProxyServer.start(config, harness.registry));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (Exception e) {
+            throw new IllegalStateException("Postern did not start: " + e.getMessage(), e);
+        }
+    }
+
+    public int port(String listener) {
+        return server.address(listener).getPort();
+    }
+
+    public int implicitTlsPort() {
+        return port("imaps");
+    }
+
+    public int startTlsPort() {
+        return port("imap");
+    }
+
+    public int plainPort() {
+        return port("plain");
+    }
+
+    public ProxyServer server() {
+        return server;
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.shutdown(Duration.ZERO);
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // a temp dir left behind is harmless
+        }
+    }
+}
