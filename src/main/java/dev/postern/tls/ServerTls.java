@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -60,6 +61,9 @@ public final class ServerTls {
     static SslContext build(Path certificate, Path key) throws TlsSetupException {
         requireReadable(certificate, "tls.certificate");
         requireReadable(key, "tls.key");
+        List<X509Certificate> chain = CertificateFiles.readChain(certificate);
+        CertificateFiles.requireMatch(chain.get(0), CertificateFiles.readKey(key), certificate, key);
+        warnIfNotValidNow(chain.get(0), certificate);
         try {
             SslProvider provider = provider();
             SslContext ctx = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
@@ -69,11 +73,22 @@ public final class ServerTls {
                     .clientAuth(ClientAuth.NONE)
                     .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED)
                     .build();
-            LOG.info("TLS ready: provider {}, protocols {}, certificate {}", provider, PROTOCOLS, certificate);
+            LOG.info("TLS ready: provider {}, protocols {}, certificate {} ({}, valid until {})", provider, PROTOCOLS,
+                    certificate, chain.get(0).getSubjectX500Principal().getName(), chain.get(0).getNotAfter().toInstant());
             return ctx;
         } catch (Exception e) {
             throw new TlsSetupException("tls: cannot use certificate " + certificate + " with key " + key + ": "
                     + rootMessage(e), e);
+        }
+    }
+
+    private static void warnIfNotValidNow(X509Certificate cert, Path file) {
+        try {
+            cert.checkValidity();
+        } catch (java.security.cert.CertificateExpiredException e) {
+            LOG.warn("tls.certificate: {} expired on {}: clients will refuse it", file, cert.getNotAfter().toInstant());
+        } catch (java.security.cert.CertificateNotYetValidException e) {
+            LOG.warn("tls.certificate: {} is not valid before {}", file, cert.getNotBefore().toInstant());
         }
     }
 

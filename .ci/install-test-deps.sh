@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Installs what Postern's build and tests need on a fresh Debian 12 / Ubuntu machine: a JDK 17+, Maven, Dovecot
+# (imapd) for the integration tests' real IMAP backends, and curl, python3, openssl and testssl.sh for the
+# client-side and TLS checks. Idempotent and quick when everything is already there: apt runs only for what is
+# missing. Runs as root, or through sudo otherwise.
+#
+# The tests start their own Dovecot instances (own config, run dir and loopback ports, see
+# src/test/java/dev/postern/testing/DovecotServer.java); a system Dovecot that the package may start on 143/993
+# is left alone and never used.
+set -euo pipefail
+
+# command-to-check:package pairs
+checks=(
+  "javac:openjdk-17-jdk-headless"
+  "mvn:maven"
+  "/usr/sbin/dovecot:dovecot-core"
+  "/usr/lib/dovecot/imap-login:dovecot-imapd"
+  "curl:curl"
+  "python3:python3"
+  "openssl:openssl"
+  "testssl:testssl.sh"
+  "update-ca-certificates:ca-certificates"
+)
+
+have() {
+  case "$1" in
+    /*) [ -x "$1" ] ;;
+    *) command -v "$1" >/dev/null 2>&1 ;;
+  esac
+}
+
+java_is_17_or_later() {
+  have javac || return 1
+  local version
+  version=$(javac -version 2>&1 | awk '{print $2}')
+  [ "${version%%.*}" -ge 17 ] 2>/dev/null
+}
+
+missing=()
+for check in "${checks[@]}"; do
+  command_name=${check%%:*}
+  package=${check#*:}
+  if [ "$command_name" = javac ]; then
+    java_is_17_or_later || missing+=("$package")
+  elif [ "$command_name" = testssl ]; then
+    have testssl || have testssl.sh || missing+=("$package")
+  else
+    have "$command_name" || missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  echo "install-test-deps: everything is installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+  as_root=()
+elif command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+else
+  echo "install-test-deps: need root or sudo to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+echo "install-test-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+"${as_root[@]}" apt-get update -q
+"${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+for check in "${checks[@]}"; do
+  command_name=${check%%:*}
+  if [ "$command_name" = testssl ]; then
+    have testssl || have testssl.sh || { echo "install-test-deps: testssl still missing" >&2; exit 1; }
+  elif [ "$command_name" = javac ]; then
+    java_is_17_or_later || { echo "install-test-deps: javac is not 17 or later: $(javac -version 2>&1)" >&2; exit 1; }
+  else
+    have "$command_name" || { echo "install-test-deps: $command_name still missing" >&2; exit 1; }
+  fi
+done
+echo "install-test-deps: done"
