@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import sun.misc.Signal;
 
 /** Command line: {@code --config FILE}, {@code --check-config}, {@code --help}, {@code --version}. */
 public final class Main {
@@ -91,16 +92,17 @@ public final class Main {
             err.println("postern: " + e.getMessage());
             return EXIT_STARTUP;
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.shutdown(config.timeouts().shutdownDrain());
-            stopped.countDown();
-        }, "postern-shutdown"));
+        // SIGTERM and SIGINT end the wait below; the ordered shutdown then runs here and the exit code is 0.
+        CountDownLatch stop = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> stop.countDown());
+        }
         try {
-            stopped.await();
+            stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        server.shutdown(config.timeouts().shutdownDrain());
         return EXIT_OK;
     }
 

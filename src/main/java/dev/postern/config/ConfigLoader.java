@@ -61,7 +61,9 @@ public final class ConfigLoader {
         List<ListenerConfig> listeners = listeners(root, problems);
         Map<String, PoolConfig> pools = pools(root);
         RoutesConfig routes = routes(root.child("routes"), pools);
-        boolean needsTls = listeners.stream().anyMatch(ListenerConfig::usesTls);
+        // From the raw entries, so a listener with another mistake still makes missing TLS files an error too.
+        boolean needsTls = root.rawList("listeners").stream()
+                .anyMatch(o -> o instanceof Map<?, ?> m && !"none".equalsIgnoreCase(String.valueOf(m.get("tls"))));
         TlsConfig tls = tls(root.child("tls"), base, needsTls);
         String greeting = root.string("greeting", "Postern ready.");
         if (greeting.isBlank() || greeting.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {

@@ -86,6 +86,11 @@ final class ConfigNode {
         return out;
     }
 
+    /** The list under {@code key} without recording a problem when it is something else. */
+    List<Object> rawList(String key) {
+        return map.get(key) instanceof List<?> l ? new ArrayList<>(l) : List.of();
+    }
+
     List<Object> list(String key) {
         Object value = map.get(key);
         if (value == null) {

@@ -107,7 +107,16 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
                 }
             }
             case FAILED -> in.skipBytes(in.readableBytes());
-            case LITERAL -> readLiteral(in, out);
+            case LITERAL -> {
+                // Frame the line after the literal in the same call: a {0} literal consumes no byte, and a call
+                // that consumes nothing and emits nothing ends the decode loop with the rest left unframed.
+                if (readLiteral(in)) {
+                    byte[] line = readLine(in, out);
+                    if (line != null) {
+                        onLine(line, out);
+                    }
+                }
+            }
             case CLIENT_RESPONSE -> {
                 byte[] line = readLine(in, out);
                 if (line != null) {
@@ -124,14 +133,16 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
         }
     }
 
-    private void readLiteral(ByteBuf in, List<Object> out) {
+    /** True once the whole literal has been read. */
+    private boolean readLiteral(ByteBuf in) {
         if (in.readableBytes() < literalSize) {
-            return;
+            return false;
         }
         byte[] literal = new byte[literalSize];
         in.readBytes(literal);
         literals.add(literal);
         state = State.LINE;
+        return true;
     }
 
     /** One line without its CRLF (a bare LF is accepted too), or null when it has not fully arrived. */
@@ -170,6 +181,7 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             CommandFrame frame = new CommandFrame(lines, literals);
             lines.clear();
             literals.clear();
+            tag = null; // a later violation must not answer with this finished command's tag
             out.add(frame);
             return;
         }
