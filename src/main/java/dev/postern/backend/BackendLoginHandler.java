@@ -224,6 +224,14 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
         ctx.fireChannelInactive();

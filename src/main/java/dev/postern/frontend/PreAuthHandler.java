@@ -18,9 +18,12 @@ import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.SessionContext;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -63,6 +66,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     private int failedLogins;
     private String authTag;
     private ScheduledFuture<?> loginDeadline;
+    private boolean clientInputShut;
 
     public PreAuthHandler(FrontendSettings settings, ImapCommandFramer framer) {
         this.settings = settings;
@@ -93,6 +97,15 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent done) {
             onHandshake(ctx, done);
+        } else if (evt instanceof ChannelInputShutdownEvent) {
+            // The client sent FIN. Commands before it were framed and answered already; a login still running
+            // finishes, and the half-close then travels on to the backend. Otherwise nothing more can come.
+            clientInputShut = true;
+            if (state != State.LOGGING_IN) {
+                state = State.DONE;
+                cancelDeadline();
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            }
         } else if (evt instanceof IdleStateEvent) {
             if (state != State.LOGGING_IN) {
                 settings.metrics().limitHit("pre_auth_idle");
@@ -397,11 +410,19 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().closeFuture().addListener(f -> settings.metrics().relayEnded());
         Handoff.start(ctx.channel(), PipelineNames.FRONT_LOGIN_PHASE, in.backend(), PipelineNames.BACKEND_LOGIN_PHASE,
                 settings.timeouts().postLoginIdle(), id());
+        if (clientInputShut && in.backend() instanceof DuplexChannel backend) {
+            backend.shutdownOutput();
+        }
     }
 
     /** A NO to a login; the client may try again until it has failed {@code maxLoginAttempts} times. */
     private void loginFailed(ChannelHandlerContext ctx, String tag, String text) {
         ctx.write(ImapResponse.tagged(tag, "NO", text));
+        if (clientInputShut) {
+            state = State.DONE;
+            ctx.flush().close();
+            return;
+        }
         if (++failedLogins >= settings.limits().maxLoginAttempts()) {
             settings.metrics().limitHit("max_login_attempts");
             closeWithBye(ctx, "Too many failed logins, disconnecting");
