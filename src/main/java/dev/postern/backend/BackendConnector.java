@@ -4,6 +4,11 @@ import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.TimeoutsConfig;
 import dev.postern.imap.Credentials;
+import dev.postern.route.AddressResolver;
+import dev.postern.route.BackendHealth;
+import dev.postern.route.LoginNames;
+import dev.postern.route.LookupRequest;
+import dev.postern.route.RouteDecision;
 import dev.postern.route.Router;
 import dev.postern.session.BackendGateway;
 import dev.postern.session.LoginResult;
@@ -17,15 +22,12 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.LineBasedFrameDecoder;
-import io.netty.util.NetUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,15 +43,21 @@ public final class BackendConnector implements BackendGateway {
     private final LimitsConfig limits;
     private final TimeoutsConfig timeouts;
     private final Class<? extends SocketChannel> channelClass;
-    private final Executor resolver;
+    private final AddressResolver resolver;
+    private final BackendHealth health;
+    private final boolean sendPasswordToSources;
 
     /**
      * @param channelClass the client channels' class, so both legs share the transport and event loop
-     * @param resolver where host names are resolved (JDK resolution blocks; never on an event loop)
+     * @param resolver host names to addresses off the event loop
+     * @param sendPasswordToSources whether a route source (auth_http with Auth-Pass) needs the password
      */
     public BackendConnector(Router router, LimitsConfig limits, TimeoutsConfig timeouts,
-                            Class<? extends SocketChannel> channelClass, Executor resolver) {
+                            Class<? extends SocketChannel> channelClass, AddressResolver resolver,
+                            boolean sendPasswordToSources) {
         this.router = router;
+        this.health = router.health();
+        this.sendPasswordToSources = sendPasswordToSources;
         this.limits = limits;
         this.timeouts = timeouts;
         this.channelClass = channelClass;
@@ -57,19 +65,55 @@ public final class BackendConnector implements BackendGateway {
     }
 
     @Override
-    public Future<LoginResult> login(SessionContext session, Credentials credentials, EventLoop loop) {
+    public Future<LoginResult> login(SessionContext session, Credentials credentials, int attempt, EventLoop loop) {
         Promise<LoginResult> promise = loop.newPromise();
-        router.candidates(credentials.userName()).whenComplete((backends, error) -> loop.execute(() -> {
+        String typed = credentials.userName();
+        LoginNames names = router.names();
+        byte[] password = sendPasswordToSources ? credentials.password() : null;
+        LookupRequest request = new LookupRequest(names.key(typed), typed, password, session.client(), attempt);
+        Credentials forBackend = names.forBackend(typed).equals(typed) ? credentials
+                : new Credentials(names.forBackend(typed).getBytes(StandardCharsets.UTF_8), credentials.password());
+        CompletableFuture<RouteDecision> decision;
+        try {
+            decision = router.resolve(request);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        decision.whenComplete((route, error) -> loop.execute(() -> {
+            if (password != null) {
+                java.util.Arrays.fill(password, (byte) 0);
+            }
             if (error != null) {
                 promise.tryFailure(ProxyFailureException.of(error, ProxyFailure.AUTH_TEMPFAIL, "route lookup failed"));
-            } else if (backends.isEmpty()) {
+            } else if (route instanceof RouteDecision.Backends b && !b.order().isEmpty()) {
+                attempt(session, forBackend, loop, b.order(), 0, null, promise);
+            } else if (route instanceof RouteDecision.Refused r) {
+                loop.schedule(() -> promise.trySuccess(new LoginResult.Rejected(refusalText(r.text()))),
+                        r.delay().toMillis(), TimeUnit.MILLISECONDS);
+            } else if (route instanceof RouteDecision.UnknownPool u) {
+                promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL,
+                        "the route names pool '" + u.pool() + "', which is not configured"));
+            } else {
                 promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_REJECTED,
                         "no route for this user and no default pool"));
-            } else {
-                attempt(session, credentials, loop, backends, 0, null, promise);
             }
         }));
+        if (forBackend != credentials) {
+            promise.addListener(f -> forBackend.wipe());
+        }
         return promise;
+    }
+
+    /** A route source's refusal text, made safe for a response line: printable, one line, bounded. */
+    static String refusalText(String text) {
+        String clean = text == null ? "" : text.replaceAll("[\\x00-\\x1f\\x7f]", " ").strip();
+        if (clean.length() > 200) {
+            clean = clean.substring(0, 200);
+        }
+        if (clean.isEmpty()) {
+            return ProxyFailure.AUTH_REJECTED.clientText();
+        }
+        return clean.startsWith("[") ? clean : "[AUTHENTICATIONFAILED] " + clean;
     }
 
     private void attempt(SessionContext session, Credentials credentials, EventLoop loop, List<HostPort> backends,
@@ -82,7 +126,7 @@ public final class BackendConnector implements BackendGateway {
             return;
         }
         HostPort backend = backends.get(index);
-        resolve(backend).whenComplete((address, error) -> loop.execute(() -> {
+        resolver.resolve(backend).whenComplete((address, error) -> loop.execute(() -> {
             if (error != null) {
                 ProxyFailureException failure = new ProxyFailureException(ProxyFailure.CONNECT,
                         "cannot resolve " + backend + ": " + error.getMessage());
@@ -114,6 +158,11 @@ public final class BackendConnector implements BackendGateway {
             });
             attemptPromise.addListener((Future<LoginResult> f) -> {
                 if (f.isSuccess()) {
+                    health.recordSuccess(backend);
+                    if (f.getNow() instanceof LoginResult.LoggedIn in) {
+                        health.sessionOpened(backend);
+                        in.backend().closeFuture().addListener(closed -> health.sessionClosed(backend));
+                    }
                     promise.trySuccess(f.getNow());
                     if (promise.getNow() != f.getNow() && f.getNow() instanceof LoginResult.LoggedIn in) {
                         in.backend().close();
@@ -121,6 +170,9 @@ public final class BackendConnector implements BackendGateway {
                     return;
                 }
                 ProxyFailureException failure = ProxyFailureException.of(f.cause(), ProxyFailure.INTERNAL, "backend login");
+                if (failure.failure().tryNextBackend()) {
+                    health.recordFailure(backend, failure.getMessage());
+                }
                 next(session, credentials, loop, backends, index, failure, promise);
             });
         }));
@@ -135,19 +187,5 @@ public final class BackendConnector implements BackendGateway {
         } else {
             promise.tryFailure(failure);
         }
-    }
-
-    private CompletableFuture<InetSocketAddress> resolve(HostPort backend) {
-        if (NetUtil.isValidIpV4Address(backend.host()) || NetUtil.isValidIpV6Address(backend.host())) {
-            return CompletableFuture.completedFuture(new InetSocketAddress(
-                    NetUtil.createInetAddressFromIpAddressString(backend.host()), backend.port()));
-        }
-        return CompletableFuture.supplyAsync(() -> {
-            try {
-                return new InetSocketAddress(InetAddress.getByName(backend.host()), backend.port());
-            } catch (UnknownHostException e) {
-                throw new java.util.concurrent.CompletionException(e);
-            }
-        }, resolver);
     }
 }

@@ -60,7 +60,7 @@ public final class ConfigLoader {
         Path base = source.getParent();
         List<ListenerConfig> listeners = listeners(root, problems);
         Map<String, PoolConfig> pools = pools(root);
-        RoutesConfig routes = routes(root.child("routes"), pools);
+        RoutesConfig routes = routes(root.child("routes"), pools, base);
         // From the raw entries, so a listener with another mistake still makes missing TLS files an error too.
         boolean needsTls = root.rawList("listeners").stream()
                 .anyMatch(o -> o instanceof Map<?, ?> m && !"none".equalsIgnoreCase(String.valueOf(m.get("tls"))));
@@ -148,7 +148,7 @@ public final class ConfigLoader {
                 continue;
             }
             ConfigNode pool = poolsNode.child(name);
-            pool.rejectUnknownKeys(Set.of("backends"));
+            pool.rejectUnknownKeys(Set.of("backends", "health"));
             List<Object> raw = pool.list("backends");
             List<BackendConfig> backends = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
@@ -160,7 +160,7 @@ public final class ConfigLoader {
             if (raw.isEmpty()) {
                 pool.problem("backends", "missing or empty (expected: a list of host:port)");
             } else if (backends.size() == raw.size()) {
-                out.put(name, new PoolConfig(name, backends));
+                out.put(name, new PoolConfig(name, backends, health(pool.child("health"))));
             }
         }
         return out;
@@ -171,7 +171,7 @@ public final class ConfigLoader {
         if (raw instanceof Map<?, ?> m) {
             int before = pool.problemCount();
             ConfigNode node = pool.nested(key, m);
-            node.rejectUnknownKeys(Set.of("address", "weight"));
+            node.rejectUnknownKeys(Set.of("address", "weight", "draining"));
             HostPort address = null;
             if (node.has("address")) {
                 address = node.parsed("address", node.string("address", ""), HostPort::parse);
@@ -179,38 +179,66 @@ public final class ConfigLoader {
                 node.problem("address", "missing (expected: host:port)");
             }
             int weight = node.integer("weight", 1, 1, 10_000);
-            return address == null || pool.problemCount() > before ? null : new BackendConfig(address, weight);
+            boolean draining = node.bool("draining", false);
+            return address == null || pool.problemCount() > before ? null : new BackendConfig(address, weight, draining);
         }
         HostPort address = pool.parsed(key, raw, HostPort::parse);
         return address == null ? null : new BackendConfig(address, 1);
     }
 
-    private static RoutesConfig routes(ConfigNode node, Map<String, PoolConfig> pools) {
-        node.rejectUnknownKeys(Set.of("default_pool", "static", "cache"));
+    private static HealthConfig health(ConfigNode node) {
+        HealthConfig d = HealthConfig.DEFAULTS;
+        node.rejectUnknownKeys(Set.of("enabled", "interval", "timeout", "rise", "fall"));
+        return new HealthConfig(node.bool("enabled", d.enabled()),
+                node.duration("interval", d.interval(), Duration.ofMillis(100)),
+                node.duration("timeout", d.timeout(), Duration.ofMillis(10)),
+                node.integer("rise", d.rise(), 1, 100), node.integer("fall", d.fall(), 1, 100));
+    }
+
+    private static RoutesConfig routes(ConfigNode node, Map<String, PoolConfig> pools, Path base) {
+        node.rejectUnknownKeys(Set.of("default_pool", "static", "sources", "cache", "login_names"));
         String defaultPool = node.string("default_pool", null);
         if (defaultPool != null && !pools.containsKey(defaultPool)) {
             node.problem("default_pool", "'" + defaultPool + "' is not a pool (pools: " + pools.keySet() + ")");
         }
+        LoginNameConfig names = loginNames(node.child("login_names"));
         Map<String, String> statics = new LinkedHashMap<>();
         ConfigNode staticNode = node.child("static");
         for (Map.Entry<String, Object> e : node.entries("static").entrySet()) {
             String target = String.valueOf(e.getValue());
-            if (!pools.containsKey(target)) {
-                try {
-                    HostPort.parse(target);
-                } catch (IllegalArgumentException ex) {
-                    staticNode.problem(e.getKey(), "'" + target + "' is neither a pool " + pools.keySet() + " nor host:port");
-                    continue;
-                }
+            String problem = RouteTargets.check(target, pools.keySet());
+            if (problem != null) {
+                staticNode.problem(e.getKey(), problem);
+                continue;
             }
-            statics.put(e.getKey().toLowerCase(Locale.ROOT), target);
+            statics.put(e.getKey().strip().toLowerCase(Locale.ROOT), target);
         }
+        List<RouteSourceConfig> sources = RouteSourcesLoader.sources(node, pools.keySet(), base);
         ConfigNode cache = node.child("cache");
-        cache.rejectUnknownKeys(Set.of("ttl", "negative_ttl", "max_entries"));
-        Duration ttl = cache.duration("ttl", Duration.ofMinutes(5), Duration.ZERO);
-        Duration negativeTtl = cache.duration("negative_ttl", Duration.ofSeconds(30), Duration.ZERO);
-        int maxEntries = cache.integer("max_entries", 100_000, 0, 100_000_000);
-        return new RoutesConfig(defaultPool, statics, ttl, negativeTtl, maxEntries);
+        RoutesConfig.CacheConfig d = RoutesConfig.CacheConfig.DEFAULTS;
+        cache.rejectUnknownKeys(Set.of("enabled", "ttl", "negative_ttl", "refresh", "max_entries"));
+        RoutesConfig.CacheConfig cacheConfig = new RoutesConfig.CacheConfig(cache.bool("enabled", d.enabled()),
+                cache.duration("ttl", d.ttl(), Duration.ZERO),
+                cache.duration("negative_ttl", d.negativeTtl(), Duration.ZERO),
+                cache.duration("refresh", d.refresh(), Duration.ofMillis(1)),
+                cache.integer("max_entries", (int) d.maxEntries(), 1, 100_000_000));
+        return new RoutesConfig(defaultPool, statics, sources, cacheConfig, names);
+    }
+
+    private static LoginNameConfig loginNames(ConfigNode node) {
+        node.rejectUnknownKeys(Set.of("lowercase", "default_domain", "strip_domains", "send_normalized"));
+        LoginNameConfig d = LoginNameConfig.DEFAULTS;
+        List<String> strip = new ArrayList<>();
+        for (Object o : node.list("strip_domains")) {
+            strip.add(String.valueOf(o).strip());
+        }
+        String domain = node.string("default_domain", null);
+        if (domain != null && (domain.isBlank() || domain.contains("@"))) {
+            node.problem("default_domain", "'" + domain + "' (expected: a domain such as example.org)");
+            domain = null;
+        }
+        return new LoginNameConfig(node.bool("lowercase", d.lowercase()), domain, strip,
+                node.bool("send_normalized", d.sendNormalized()));
     }
 
     private static LimitsConfig limits(ConfigNode node) {

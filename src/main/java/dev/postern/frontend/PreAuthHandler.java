@@ -368,7 +368,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         long started = System.nanoTime();
         String user = credentials.userName();
-        settings.gateway().login(session, credentials, ctx.channel().eventLoop())
+        settings.gateway().login(session, credentials, failedLogins + 1, ctx.channel().eventLoop())
                 .addListener((Future<LoginResult> f) -> onLoginDone(ctx, tag, user, credentials, started, f));
     }
 
@@ -495,6 +495,10 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         Throwable c = t;
         while (c.getCause() != null && c.getCause() != c) {
             c = c.getCause();
+        }
+        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
+            // Its message hex-dumps the bytes received: plaintext sent after STARTTLS, maybe a LOGIN and password.
+            return c.getClass().getSimpleName() + ": plaintext where a TLS record was expected";
         }
         return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
     }

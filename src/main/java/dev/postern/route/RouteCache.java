@@ -1,31 +1,55 @@
 package dev.postern.route;
 
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.postern.config.RoutesConfig;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 
 /**
- * Caffeine in front of a {@link RouteSource}: one load per key at a time, expire-after-write with a shorter
- * lifetime for "no such user", a size bound. Failed loads are not cached.
+ * Caffeine in front of the route sources. One load per key at a time (concurrent logins of one user share it);
+ * found routes live {@code ttl}, "no such user" lives {@code negativeTtl}, refusals are never kept. After
+ * {@code refresh} a read still gets the cached answer while a fresh one loads in the background; a refresh that
+ * fails keeps the cached answer. Failed loads are not cached: the next login asks again.
  */
 public final class RouteCache {
+
+    /** Cache settings; {@code enabled=false} sends every lookup to the sources (for comparison runs). */
+    public record Settings(boolean enabled, Duration ttl, Duration negativeTtl, Duration refresh, long maxEntries) {
+    }
+
+    private final RouteSource source;
     private final AsyncLoadingCache<String, Optional<Route>> cache;
 
-    public RouteCache(RouteSource source, RoutesConfig config, Ticker ticker) {
-        Duration ttl = config.cacheTtl();
-        Duration negative = config.cacheNegativeTtl();
-        this.cache = Caffeine.newBuilder()
-                .maximumSize(config.cacheMaxEntries())
+    public RouteCache(RouteSource source, Settings settings, Ticker ticker, Executor executor) {
+        this.source = source;
+        if (!settings.enabled()) {
+            this.cache = null;
+            return;
+        }
+        Caffeine<Object, Object> builder = Caffeine.newBuilder()
+                .maximumSize(settings.maxEntries())
                 .ticker(ticker)
+                .executor(executor)
+                .recordStats();
+        if (settings.refresh() != null && settings.refresh().compareTo(settings.ttl()) < 0) {
+            builder.refreshAfterWrite(settings.refresh());
+        }
+        this.cache = builder
                 .expireAfter(new Expiry<String, Optional<Route>>() {
                     @Override
                     public long expireAfterCreate(String key, Optional<Route> value, long now) {
-                        return (value.isPresent() ? ttl : negative).toNanos();
+                        if (value.isEmpty()) {
+                            return settings.negativeTtl().toNanos();
+                        }
+                        return value.get() instanceof Route.Refused ? 0 : settings.ttl().toNanos();
                     }
 
                     @Override
@@ -38,23 +62,52 @@ public final class RouteCache {
                         return remaining;
                     }
                 })
-                .recordStats()
-                .buildAsync((key, executor) -> source.lookup(key));
+                .buildAsync(new AsyncCacheLoader<>() {
+                    @Override
+                    public CompletableFuture<Optional<Route>> asyncLoad(String key, Executor ex) {
+                        return source.lookup(LookupRequest.refresh(key));
+                    }
+
+                    @Override
+                    public CompletableFuture<Optional<Route>> asyncReload(String key, Optional<Route> old, Executor ex) {
+                        // A refusal in a background refresh (no password was sent) must not replace a good route.
+                        return source.lookup(LookupRequest.refresh(key)).thenApply(fresh -> {
+                            if (fresh.isPresent() && fresh.get() instanceof Route.Refused) {
+                                throw new IllegalStateException("refresh refused; keeping the cached route");
+                            }
+                            return fresh;
+                        });
+                    }
+                });
     }
 
-    public CompletableFuture<Optional<Route>> lookup(String loginKey) {
-        return cache.get(loginKey);
+    /** The route for this request: cached, or loaded once for all concurrent callers of the same key. */
+    public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        if (cache == null) {
+            return source.lookup(request);
+        }
+        return cache.get(request.loginKey(), (key, executor) -> source.lookup(request));
     }
 
     public void invalidate(String loginKey) {
-        cache.synchronous().invalidate(loginKey);
+        if (cache != null) {
+            cache.synchronous().invalidate(loginKey);
+        }
     }
 
     public void invalidateAll() {
-        cache.synchronous().invalidateAll();
+        if (cache != null) {
+            cache.synchronous().invalidateAll();
+        }
     }
 
-    public com.github.benmanes.caffeine.cache.stats.CacheStats stats() {
-        return cache.synchronous().stats();
+    public CacheStats stats() {
+        return cache == null ? CacheStats.empty() : cache.synchronous().stats();
+    }
+
+    public void bindMetrics(MeterRegistry registry) {
+        if (cache != null) {
+            CaffeineCacheMetrics.monitor(registry, cache, "postern.route.cache");
+        }
     }
 }

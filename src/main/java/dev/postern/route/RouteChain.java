@@ -13,20 +13,37 @@ public final class RouteChain implements RouteSource {
     }
 
     @Override
-    public CompletableFuture<Optional<Route>> lookup(String loginKey) {
-        return lookupFrom(0, loginKey);
+    public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        return lookupFrom(0, request);
     }
 
-    private CompletableFuture<Optional<Route>> lookupFrom(int index, String loginKey) {
+    private CompletableFuture<Optional<Route>> lookupFrom(int index, LookupRequest request) {
         if (index >= sources.size()) {
             return CompletableFuture.completedFuture(Optional.empty());
         }
-        return sources.get(index).lookup(loginKey).thenCompose(found ->
-                found.isPresent() ? CompletableFuture.completedFuture(found) : lookupFrom(index + 1, loginKey));
+        RouteSource source = sources.get(index);
+        CompletableFuture<Optional<Route>> answer;
+        try {
+            answer = source.lookup(request);
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
+        }
+        return answer.thenCompose(found ->
+                found.isPresent() ? CompletableFuture.completedFuture(found) : lookupFrom(index + 1, request));
     }
 
     @Override
     public String name() {
         return "chain";
+    }
+
+    @Override
+    public void onChange(Runnable listener) {
+        sources.forEach(s -> s.onChange(listener));
+    }
+
+    @Override
+    public void close() {
+        sources.forEach(RouteSource::close);
     }
 }

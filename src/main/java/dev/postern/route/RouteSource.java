@@ -4,13 +4,21 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One place routes come from (static map, rules, HTTP, LDAP...). Empty means "not known here, ask the next
- * source"; a failed future means "could not ask" (a temporary failure, never a wrong answer).
- * Implementations must not block the calling thread.
+ * One place routes come from (static map or file, rules, HTTP, LDAP). Empty means "not known here, ask the next
+ * source"; a failed future means "could not ask" (a temporary failure, never a wrong answer). Implementations
+ * must not block the calling thread: blocking work goes to the source's own bounded executor.
  */
-public interface RouteSource {
-    CompletableFuture<Optional<Route>> lookup(String loginKey);
+public interface RouteSource extends AutoCloseable {
+    CompletableFuture<Optional<Route>> lookup(LookupRequest request);
 
     /** A short name for logs and metric tags. */
     String name();
+
+    /** Called after the source's data changed (a reloaded file), so caches can drop what they hold. */
+    default void onChange(Runnable listener) {
+    }
+
+    @Override
+    default void close() {
+    }
 }

@@ -12,13 +12,13 @@ public final class StaticRouteSource implements RouteSource {
 
     public StaticRouteSource(Map<String, String> table, Set<String> pools) {
         Map<String, Route> parsed = new HashMap<>();
-        table.forEach((user, target) -> parsed.put(LoginNames.key(user), Route.parse(target, pools)));
+        table.forEach((user, target) -> parsed.put(user, Route.parse(target, pools)));
         this.routes = Map.copyOf(parsed);
     }
 
     @Override
-    public CompletableFuture<Optional<Route>> lookup(String loginKey) {
-        return CompletableFuture.completedFuture(Optional.ofNullable(routes.get(loginKey)));
+    public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        return CompletableFuture.completedFuture(Optional.ofNullable(routes.get(request.loginKey())));
     }
 
     @Override

@@ -7,10 +7,17 @@ import dev.postern.frontend.FrontendInitializer;
 import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
 import dev.postern.metrics.MicrometerProxyMetrics;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.postern.config.RouteSourceConfig;
+import dev.postern.config.RoutesConfig;
+import dev.postern.route.AddressResolver;
+import dev.postern.route.BackendHealth;
+import dev.postern.route.HealthChecker;
+import dev.postern.route.LoginNames;
 import dev.postern.route.RouteCache;
 import dev.postern.route.RouteChain;
+import dev.postern.route.RouteSources;
 import dev.postern.route.Router;
-import dev.postern.route.StaticRouteSource;
 import dev.postern.session.PipelineNames;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
@@ -33,6 +40,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +63,12 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final MicrometerProxyMetrics metrics;
-    private final Router router;
+    private final MeterRegistry registry;
+    private final ScheduledExecutorService scheduler;
+    private final BackendHealth health = new BackendHealth();
+    private RouteChain sources;
+    private Router router;
+    private HealthChecker healthChecker;
 
     private ProxyServer(PosternConfig config, Transport transport, MeterRegistry registry) {
         this.config = config;
@@ -67,9 +81,34 @@ public final class ProxyServer implements AutoCloseable {
             return t;
         });
         this.metrics = new MicrometerProxyMetrics(registry);
-        RouteChain chain = new RouteChain(List.of(new StaticRouteSource(config.routes().staticRoutes(), config.pools().keySet())));
-        this.router = new Router(new RouteCache(chain, config.routes(), com.github.benmanes.caffeine.cache.Ticker.systemTicker()),
-                config.pools(), config.routes());
+        this.registry = registry;
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "postern-routes");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Route sources, cache, pools and health checks. */
+    private void buildRouting() throws StartupException {
+        RoutesConfig routes = config.routes();
+        LoginNames names = new LoginNames(routes.loginNames());
+        try {
+            sources = RouteSources.build(routes, config.pools().keySet(), names, scheduler);
+        } catch (RouteSources.SourceException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+        RoutesConfig.CacheConfig c = routes.cache();
+        RouteCache cache = new RouteCache(sources, new RouteCache.Settings(c.enabled(), c.ttl(), c.negativeTtl(),
+                c.refresh(), c.maxEntries()), Ticker.systemTicker(), ForkJoinPool.commonPool());
+        sources.onChange(cache::invalidateAll);
+        cache.bindMetrics(registry);
+        config.pools().values().forEach(pool -> pool.backends().forEach(b ->
+                health.register(b.address(), pool.health(), b.draining())));
+        health.bindMetrics(registry);
+        router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
+        healthChecker = new HealthChecker(health, workers.next(), transport.channel(), new AddressResolver(resolver));
+        healthChecker.start();
     }
 
     /** Binds every listener; on any failure closes what was opened and throws with the listener named. */
@@ -93,8 +132,11 @@ public final class ProxyServer implements AutoCloseable {
                 throw new StartupException(e.getMessage(), e);
             }
         }
+        buildRouting();
+        boolean sendPassword = config.routes().sources().stream()
+                .anyMatch(s -> s instanceof RouteSourceConfig.Http h && h.sendPassword());
         BackendConnector connector = new BackendConnector(router, config.limits(), config.timeouts(),
-                transport.channel(), resolver);
+                transport.channel(), new AddressResolver(resolver), sendPassword);
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
@@ -174,6 +216,13 @@ public final class ProxyServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (healthChecker != null) {
+            healthChecker.close();
+        }
+        if (sources != null) {
+            sources.close();
+        }
+        scheduler.shutdownNow();
         listeners.values().forEach(Channel::close);
         sessions.close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();

@@ -9,5 +9,6 @@ import io.netty.util.concurrent.Future;
  * loop". The returned future completes on {@code loop}; it fails with a {@link ProxyFailureException}.
  */
 public interface BackendGateway {
-    Future<LoginResult> login(SessionContext session, Credentials credentials, EventLoop loop);
+    /** @param attempt 1 for the first login on this connection, 2 after one failure, ... */
+    Future<LoginResult> login(SessionContext session, Credentials credentials, int attempt, EventLoop loop);
 }

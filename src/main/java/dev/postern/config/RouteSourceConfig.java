@@ -1,0 +1,54 @@
+package dev.postern.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/** One entry of {@code routes.sources}: its {@code type} picks the record. */
+public sealed interface RouteSourceConfig {
+
+    /** A routes file (YAML map, or CSV of {@code login,target}) reloaded when it changes. */
+    record File(Path path, Duration checkInterval) implements RouteSourceConfig {
+    }
+
+    /** Domain and regular-expression rules, first match wins. */
+    record Rules(List<Rule> rules) implements RouteSourceConfig {
+        public Rules {
+            rules = List.copyOf(rules);
+        }
+    }
+
+    /**
+     * One rule: {@code domain} matches the part after '@' exactly (case-insensitive); {@code pattern} matches the
+     * whole login key, and {@code $1}... in {@code target} are its groups.
+     */
+    record Rule(String domain, Pattern pattern, String target) {
+    }
+
+    /** An nginx {@code auth_http}-compatible service. */
+    record Http(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers, int maxConcurrent)
+            implements RouteSourceConfig {
+        public Http {
+            headers = Map.copyOf(headers);
+        }
+    }
+
+    /**
+     * An LDAP directory: {@code filter} with {@code %u} (the escaped login key) and optionally {@code %l} (local
+     * part) / {@code %d} (domain); {@code attribute} holds {@code host[:port]} or a pool name.
+     */
+    record Ldap(List<URI> urls, String bindDn, String bindPassword, String baseDn, String filter, String attribute,
+                int defaultPort, int poolSize, Duration timeout, int threads, int queue) implements RouteSourceConfig {
+        public Ldap {
+            urls = List.copyOf(urls);
+        }
+
+        @Override
+        public String toString() {
+            return "Ldap[" + urls + ", " + baseDn + ", " + filter + ", " + attribute + "]";
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package dev.postern.config;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** Reads {@code routes.sources}: an ordered list of {@code {type: file|rules|http|ldap, ...}}. */
+final class RouteSourcesLoader {
+    private RouteSourcesLoader() {
+    }
+
+    static List<RouteSourceConfig> sources(ConfigNode routes, Set<String> pools, Path base) {
+        List<RouteSourceConfig> out = new ArrayList<>();
+        List<Object> raw = routes.list("sources");
+        for (int i = 0; i < raw.size(); i++) {
+            String key = "sources[" + i + "]";
+            if (!(raw.get(i) instanceof Map<?, ?> m)) {
+                routes.problem(key, ConfigNode.describe(raw.get(i)) + " (expected: a mapping with a type)");
+                continue;
+            }
+            ConfigNode node = routes.nested(key, m);
+            String type = node.string("type", "").toLowerCase(Locale.ROOT);
+            RouteSourceConfig source = switch (type) {
+                case "file" -> file(node, base);
+                case "rules" -> rules(node, pools);
+                case "http" -> http(node);
+                case "ldap" -> ldap(node);
+                default -> {
+                    node.problem("type", "'" + node.string("type", "") + "' (expected one of [file, rules, http, ldap])");
+                    yield null;
+                }
+            };
+            if (source != null) {
+                out.add(source);
+            }
+        }
+        return out;
+    }
+
+    private static RouteSourceConfig file(ConfigNode node, Path base) {
+        node.rejectUnknownKeys(Set.of("type", "path", "check_interval"));
+        if (!node.has("path")) {
+            node.problem("path", "missing (expected: a .yaml or .csv routes file)");
+            return null;
+        }
+        String path = node.string("path", "");
+        if (!(path.endsWith(".yaml") || path.endsWith(".yml") || path.endsWith(".csv"))) {
+            node.problem("path", "'" + path + "' (expected: a .yaml, .yml or .csv file)");
+            return null;
+        }
+        return new RouteSourceConfig.File(base.resolve(path).normalize(),
+                node.duration("check_interval", Duration.ofSeconds(2), Duration.ofMillis(10)));
+    }
+
+    private static RouteSourceConfig rules(ConfigNode node, Set<String> pools) {
+        node.rejectUnknownKeys(Set.of("type", "rules"));
+        List<RouteSourceConfig.Rule> rules = new ArrayList<>();
+        List<Object> raw = node.list("rules");
+        int before = node.problemCount();
+        for (int i = 0; i < raw.size(); i++) {
+            String key = "rules[" + i + "]";
+            if (!(raw.get(i) instanceof Map<?, ?> m)) {
+                node.problem(key, ConfigNode.describe(raw.get(i)) + " (expected: {domain: ..., to: ...} or {match: ..., to: ...})");
+                continue;
+            }
+            ConfigNode rule = node.nested(key, m);
+            rule.rejectUnknownKeys(Set.of("domain", "match", "to"));
+            String to = rule.string("to", null);
+            if (to == null) {
+                rule.problem("to", "missing (expected: a pool name or host:port)");
+                continue;
+            }
+            if (rule.has("domain") == rule.has("match")) {
+                rule.problem("domain", "give exactly one of domain or match");
+                continue;
+            }
+            if (rule.has("domain")) {
+                String problem = RouteTargets.check(to, pools);
+                if (problem != null) {
+                    rule.problem("to", problem);
+                    continue;
+                }
+                rules.add(new RouteSourceConfig.Rule(rule.string("domain", "").toLowerCase(Locale.ROOT), null, to));
+            } else {
+                try {
+                    Pattern pattern = Pattern.compile(rule.string("match", ""));
+                    if (!to.contains("$")) {
+                        String problem = RouteTargets.check(to, pools);
+                        if (problem != null) {
+                            rule.problem("to", problem);
+                            continue;
+                        }
+                    }
+                    rules.add(new RouteSourceConfig.Rule(null, pattern, to));
+                } catch (PatternSyntaxException e) {
+                    rule.problem("match", "not a regular expression: " + e.getDescription());
+                }
+            }
+        }
+        if (raw.isEmpty()) {
+            node.problem("rules", "missing or empty");
+        }
+        return node.problemCount() > before ? null : new RouteSourceConfig.Rules(rules);
+    }
+
+    private static RouteSourceConfig http(ConfigNode node) {
+        node.rejectUnknownKeys(Set.of("type", "url", "timeout", "send_password", "headers", "max_concurrent"));
+        URI url = uri(node, "url", Set.of("http", "https"));
+        Map<String, String> headers = new LinkedHashMap<>();
+        node.entries("headers").forEach((k, v) -> {
+            if (!k.matches("[A-Za-z0-9-]+") || String.valueOf(v).chars().anyMatch(c -> c < 0x20)) {
+                node.problem("headers", "'" + k + "' is not a valid header name/value");
+            } else {
+                headers.put(k, String.valueOf(v));
+            }
+        });
+        Duration timeout = node.duration("timeout", Duration.ofSeconds(5), Duration.ofMillis(1));
+        boolean sendPassword = node.bool("send_password", false);
+        int maxConcurrent = node.integer("max_concurrent", 256, 1, 100_000);
+        return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent);
+    }
+
+    private static RouteSourceConfig ldap(ConfigNode node) {
+        node.rejectUnknownKeys(Set.of("type", "url", "urls", "bind_dn", "bind_password", "base_dn", "filter", "attribute",
+                "default_port", "pool_size", "timeout", "threads", "queue"));
+        List<URI> urls = new ArrayList<>();
+        if (node.has("url")) {
+            URI u = uri(node, "url", Set.of("ldap", "ldaps"));
+            if (u != null) {
+                urls.add(u);
+            }
+        }
+        for (Object o : node.list("urls")) {
+            try {
+                URI u = new URI(String.valueOf(o));
+                if (!Set.of("ldap", "ldaps").contains(String.valueOf(u.getScheme()).toLowerCase(Locale.ROOT)) || u.getHost() == null) {
+                    throw new URISyntaxException(String.valueOf(o), "expected ldap://host[:port] or ldaps://");
+                }
+                urls.add(u);
+            } catch (URISyntaxException e) {
+                node.problem("urls", "'" + o + "' (expected: ldap://host[:port] or ldaps://host[:port])");
+            }
+        }
+        if (urls.isEmpty() && !node.has("url")) {
+            node.problem("url", "missing (expected: ldap://host[:port])");
+        }
+        String baseDn = node.string("base_dn", null);
+        if (baseDn == null) {
+            node.problem("base_dn", "missing");
+        }
+        String filter = node.string("filter", "(uid=%u)");
+        if (!filter.contains("%u") && !filter.contains("%l")) {
+            node.problem("filter", "'" + filter + "' uses neither %u nor %l (expected e.g. (mail=%u))");
+        }
+        String attribute = node.string("attribute", "mailHost");
+        String bindDn = node.string("bind_dn", null);
+        String bindPassword = node.string("bind_password", null);
+        if ((bindDn == null) != (bindPassword == null)) {
+            node.problem("bind_dn", "bind_dn and bind_password go together");
+        }
+        int defaultPort = node.integer("default_port", 143, 1, 65535);
+        int poolSize = node.integer("pool_size", 4, 1, 1000);
+        Duration timeout = node.duration("timeout", Duration.ofSeconds(3), Duration.ofMillis(1));
+        int threads = node.integer("threads", 4, 1, 1000);
+        int queue = node.integer("queue", 1000, 1, 1_000_000);
+        if (urls.isEmpty() || baseDn == null) {
+            return null;
+        }
+        return new RouteSourceConfig.Ldap(urls, bindDn, bindPassword, baseDn, filter, attribute, defaultPort, poolSize,
+                timeout, threads, queue);
+    }
+
+    private static URI uri(ConfigNode node, String key, Set<String> schemes) {
+        if (!node.has(key)) {
+            node.problem(key, "missing");
+            return null;
+        }
+        String text = node.string(key, "");
+        try {
+            URI uri = new URI(text);
+            if (uri.getScheme() == null || !schemes.contains(uri.getScheme().toLowerCase(Locale.ROOT)) || uri.getHost() == null) {
+                node.problem(key, "'" + text + "' (expected: " + String.join(" or ", schemes) + " URL with a host)");
+                return null;
+            }
+            return uri;
+        } catch (URISyntaxException e) {
+            node.problem(key, "'" + text + "' is not a URL (" + e.getReason() + ")");
+            return null;
+        }
+    }
+}

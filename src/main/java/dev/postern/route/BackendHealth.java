@@ -1,0 +1,138 @@
+package dev.postern.route;
+
+import dev.postern.config.HealthConfig;
+import dev.postern.config.HostPort;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Up/down and draining state of every pooled backend, fed by active checks and by real logins (passive).
+ * {@code fall} failures in a row take a backend down, {@code rise} successes bring it back. A draining backend
+ * takes no new sessions; its open sessions are left alone. Backends not in any pool are always usable.
+ */
+public final class BackendHealth {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendHealth.class);
+
+    private final Map<HostPort, Entry> entries = new ConcurrentHashMap<>();
+
+    /** Per backend; its counters change rarely (checks, failures), so a monitor is cheap enough. */
+    static final class Entry {
+        final HostPort address;
+        final HealthConfig config;
+        volatile boolean up = true;
+        volatile boolean draining;
+        final LongAdder sessions = new LongAdder();
+        private int successes;
+        private int failures;
+
+        Entry(HostPort address, HealthConfig config) {
+            this.address = address;
+            this.config = config;
+        }
+
+        synchronized void success() {
+            failures = 0;
+            if (!up && ++successes >= config.rise()) {
+                up = true;
+                successes = 0;
+                LOG.warn("backend {} is UP again", address);
+            }
+        }
+
+        synchronized void failure(String reason) {
+            successes = 0;
+            if (up && ++failures >= config.fall()) {
+                up = false;
+                failures = 0;
+                LOG.warn("backend {} is DOWN: {}", address, reason);
+            }
+        }
+    }
+
+    /** Adds a backend (once; the first pool's health settings win for a backend shared by pools). */
+    public void register(HostPort address, HealthConfig config, boolean draining) {
+        entries.computeIfAbsent(address, a -> new Entry(a, config)).draining = draining;
+    }
+
+    public void bindMetrics(MeterRegistry registry) {
+        for (Entry e : entries.values()) {
+            Gauge.builder("postern.backend.up", e, x -> x.up ? 1 : 0).tag("backend", e.address.toString())
+                    .description("1 when the backend passes its health checks").register(registry);
+            Gauge.builder("postern.backend.draining", e, x -> x.draining ? 1 : 0).tag("backend", e.address.toString())
+                    .register(registry);
+            Gauge.builder("postern.backend.sessions", e.sessions, LongAdder::doubleValue)
+                    .tag("backend", e.address.toString()).description("relayed sessions on the backend").register(registry);
+        }
+    }
+
+    /** Up and not draining; unknown backends (a static host:port route) are usable. */
+    public boolean isUsable(HostPort address) {
+        Entry e = entries.get(address);
+        return e == null || (e.up && !e.draining);
+    }
+
+    public boolean isUp(HostPort address) {
+        Entry e = entries.get(address);
+        return e == null || e.up;
+    }
+
+    public boolean isDraining(HostPort address) {
+        Entry e = entries.get(address);
+        return e != null && e.draining;
+    }
+
+    /** Marks a backend draining (no new sessions) or back in service. Returns false for an unknown backend. */
+    public boolean setDraining(HostPort address, boolean draining) {
+        Entry e = entries.get(address);
+        if (e == null) {
+            return false;
+        }
+        if (e.draining != draining) {
+            e.draining = draining;
+            LOG.warn("backend {} {}", address, draining ? "is DRAINING: no new sessions" : "takes new sessions again");
+        }
+        return true;
+    }
+
+    public void recordSuccess(HostPort address) {
+        Entry e = entries.get(address);
+        if (e != null) {
+            e.success();
+        }
+    }
+
+    public void recordFailure(HostPort address, String reason) {
+        Entry e = entries.get(address);
+        if (e != null) {
+            e.failure(reason);
+        }
+    }
+
+    public void sessionOpened(HostPort address) {
+        Entry e = entries.get(address);
+        if (e != null) {
+            e.sessions.increment();
+        }
+    }
+
+    public void sessionClosed(HostPort address) {
+        Entry e = entries.get(address);
+        if (e != null) {
+            e.sessions.decrement();
+        }
+    }
+
+    public long sessions(HostPort address) {
+        Entry e = entries.get(address);
+        return e == null ? 0 : e.sessions.sum();
+    }
+
+    Iterable<Entry> entries() {
+        return entries.values();
+    }
+}

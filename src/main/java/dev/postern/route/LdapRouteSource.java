@@ -1,0 +1,143 @@
+package dev.postern.route;
+
+import com.unboundid.ldap.sdk.Filter;
+import com.unboundid.ldap.sdk.LDAPConnectionOptions;
+import com.unboundid.ldap.sdk.LDAPConnectionPool;
+import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.RoundRobinServerSet;
+import com.unboundid.ldap.sdk.SearchRequest;
+import com.unboundid.ldap.sdk.SearchResult;
+import com.unboundid.ldap.sdk.SearchResultEntry;
+import com.unboundid.ldap.sdk.SearchScope;
+import com.unboundid.ldap.sdk.SimpleBindRequest;
+import com.unboundid.util.ssl.SSLUtil;
+import com.unboundid.util.ssl.TrustStoreTrustManager;
+import dev.postern.config.HostPort;
+import dev.postern.config.RouteSourceConfig;
+import java.net.URI;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import javax.net.SocketFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Routes from LDAP (UnboundID SDK): a search under {@code base_dn} with the configured filter, the login key
+ * escaped per RFC 4515 (so {@code *)(uid=*} matches nothing but itself), and {@code attribute} read as a pool name
+ * or {@code host[:port]} (e.g. {@code mailHost}). The SDK blocks, so searches run on this source's own bounded
+ * executor, never on an event loop; a full queue is a temporary failure. No entry: unknown here.
+ */
+public final class LdapRouteSource implements RouteSource {
+    private static final Logger LOG = LoggerFactory.getLogger(LdapRouteSource.class);
+
+    private final RouteSourceConfig.Ldap config;
+    private final Set<String> pools;
+    private final LDAPConnectionPool pool;
+    private final ThreadPoolExecutor executor;
+
+    public LdapRouteSource(RouteSourceConfig.Ldap config, Set<String> pools) throws LDAPException {
+        this.config = config;
+        this.pools = Set.copyOf(pools);
+        LDAPConnectionOptions options = new LDAPConnectionOptions();
+        options.setConnectTimeoutMillis((int) config.timeout().toMillis());
+        options.setResponseTimeoutMillis(config.timeout().toMillis());
+        String[] hosts = new String[config.urls().size()];
+        int[] ports = new int[hosts.length];
+        boolean ldaps = false;
+        for (int i = 0; i < hosts.length; i++) {
+            URI url = config.urls().get(i);
+            ldaps |= url.getScheme().equalsIgnoreCase("ldaps");
+            hosts[i] = url.getHost();
+            ports[i] = url.getPort() > 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("ldaps") ? 636 : 389;
+        }
+        SocketFactory sockets;
+        try {
+            sockets = ldaps ? new SSLUtil(new TrustStoreTrustManager(System.getProperty("java.home") + "/lib/security/cacerts"))
+                    .createSSLSocketFactory() : SocketFactory.getDefault();
+        } catch (java.security.GeneralSecurityException e) {
+            throw new LDAPException(com.unboundid.ldap.sdk.ResultCode.LOCAL_ERROR, "TLS setup: " + e.getMessage(), e);
+        }
+        RoundRobinServerSet servers = new RoundRobinServerSet(hosts, ports, sockets, options);
+        SimpleBindRequest bind = config.bindDn() == null ? null : new SimpleBindRequest(config.bindDn(), config.bindPassword());
+        // No connection is required at start: a directory that is down now must not stop the proxy.
+        this.pool = new LDAPConnectionPool(servers, bind, 0, config.poolSize(), null, false);
+        this.pool.setRetryFailedOperationsDueToInvalidConnections(true);
+        this.executor = new ThreadPoolExecutor(config.threads(), config.threads(), 60, TimeUnit.SECONDS,
+                new ArrayBlockingQueue<>(config.queue()), r -> {
+                    Thread t = new Thread(r, "postern-ldap");
+                    t.setDaemon(true);
+                    return t;
+                }, new ThreadPoolExecutor.AbortPolicy());
+    }
+
+    /** The search filter for a login key, every value RFC 4515-escaped. */
+    String filterFor(String loginKey) {
+        int at = loginKey.lastIndexOf('@');
+        String local = at < 0 ? loginKey : loginKey.substring(0, at);
+        String domain = at < 0 ? "" : loginKey.substring(at + 1);
+        return config.filter()
+                .replace("%u", Filter.encodeValue(loginKey))
+                .replace("%l", Filter.encodeValue(local))
+                .replace("%d", Filter.encodeValue(domain));
+    }
+
+    @Override
+    public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        try {
+            return CompletableFuture.supplyAsync(() -> search(request.loginKey()), executor);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("ldap: lookup queue full"));
+        }
+    }
+
+    private Optional<Route> search(String loginKey) {
+        try {
+            SearchRequest search = new SearchRequest(config.baseDn(), SearchScope.SUB, Filter.create(filterFor(loginKey)),
+                    config.attribute());
+            search.setSizeLimit(2);
+            search.setTimeLimitSeconds((int) Math.max(1, config.timeout().toSeconds()));
+            SearchResult result = pool.search(search);
+            if (result.getEntryCount() == 0) {
+                return Optional.empty();
+            }
+            if (result.getEntryCount() > 1) {
+                throw new IllegalStateException("ldap: more than one entry for the filter");
+            }
+            SearchResultEntry entry = result.getSearchEntries().get(0);
+            String value = entry.getAttributeValue(config.attribute());
+            if (value == null || value.isBlank()) {
+                return Optional.empty();
+            }
+            value = value.strip();
+            if (pools.contains(value)) {
+                return Optional.of(new Route.ToPool(value));
+            }
+            // host:port, [v6]:port, or a bare host (or bare IPv6 address) on the default port.
+            boolean hasPort = value.startsWith("[") || value.indexOf(':') >= 0 && value.indexOf(':') == value.lastIndexOf(':');
+            HostPort target = hasPort ? HostPort.parse(value) : new HostPort(value, config.defaultPort());
+            return Optional.of(new Route.ToBackend(target));
+        } catch (LDAPException e) {
+            if (e.getResultCode() == com.unboundid.ldap.sdk.ResultCode.SIZE_LIMIT_EXCEEDED) {
+                throw new IllegalStateException("ldap: more than one entry for the filter");
+            }
+            throw new IllegalStateException("ldap: " + e.getResultCode() + ": " + e.getDiagnosticMessage(), e);
+        }
+    }
+
+    @Override
+    public String name() {
+        return "ldap";
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+        pool.close();
+        LOG.debug("ldap source closed");
+    }
+}
