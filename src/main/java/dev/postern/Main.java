@@ -97,6 +97,7 @@ public final class Main {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> stop.countDown());
         }
+        Signal.handle(new Signal("HUP"), signal -> server.reload());
         try {
             stop.await();
         } catch (InterruptedException e) {

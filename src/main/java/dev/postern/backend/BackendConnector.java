@@ -3,6 +3,7 @@ package dev.postern.backend;
 import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.TimeoutsConfig;
+import dev.postern.config.TlsMode;
 import dev.postern.imap.Credentials;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
@@ -16,12 +17,13 @@ import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.SessionContext;
+import dev.postern.tls.BackendTls;
+import dev.postern.tls.BackendTlsContexts;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.LineBasedFrameDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
@@ -46,6 +48,7 @@ public final class BackendConnector implements BackendGateway {
     private final AddressResolver resolver;
     private final BackendHealth health;
     private final boolean sendPasswordToSources;
+    private final BackendTlsContexts backendTls;
 
     /**
      * @param channelClass the client channels' class, so both legs share the transport and event loop
@@ -55,6 +58,14 @@ public final class BackendConnector implements BackendGateway {
     public BackendConnector(Router router, LimitsConfig limits, TimeoutsConfig timeouts,
                             Class<? extends SocketChannel> channelClass, AddressResolver resolver,
                             boolean sendPasswordToSources) {
+        this(router, limits, timeouts, channelClass, resolver, sendPasswordToSources, BackendTlsContexts.NONE);
+    }
+
+    /** @param backendTls TLS per pooled backend; a backend no pool lists connects in plaintext */
+    public BackendConnector(Router router, LimitsConfig limits, TimeoutsConfig timeouts,
+                            Class<? extends SocketChannel> channelClass, AddressResolver resolver,
+                            boolean sendPasswordToSources, BackendTlsContexts backendTls) {
+        this.backendTls = backendTls;
         this.router = router;
         this.health = router.health();
         this.sendPasswordToSources = sendPasswordToSources;
@@ -134,6 +145,7 @@ public final class BackendConnector implements BackendGateway {
                 return;
             }
             Promise<LoginResult> attemptPromise = loop.newPromise();
+            BackendTls tls = backendTls.forBackend(backend);
             Bootstrap bootstrap = new Bootstrap()
                     .group(loop)
                     .channel(channelClass)
@@ -144,10 +156,13 @@ public final class BackendConnector implements BackendGateway {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (tls != null && tls.mode() == TlsMode.IMPLICIT) {
+                                ch.pipeline().addLast(PipelineNames.BACKEND_TLS, tls.newHandler(ch.alloc(), backend));
+                            }
                             ch.pipeline().addLast(PipelineNames.RESP_FRAMER,
-                                    new LineBasedFrameDecoder(limits.maxBackendLineBytes(), true, true));
+                                    new ResponseLineFramer(limits.maxBackendLineBytes()));
                             ch.pipeline().addLast(PipelineNames.BACKEND_LOGIN, new BackendLoginHandler(credentials,
-                                    attemptPromise, backend.toString(), timeouts.backendLogin()));
+                                    attemptPromise, backend, backend.toString(), timeouts.backendLogin(), tls));
                         }
                     });
             bootstrap.connect(address).addListener(connect -> {

@@ -1,18 +1,23 @@
 package dev.postern.backend;
 
+import dev.postern.config.HostPort;
+import dev.postern.config.TlsMode;
 import dev.postern.imap.Capabilities;
 import dev.postern.imap.Credentials;
 import dev.postern.imap.ImapQuoting;
 import dev.postern.imap.ResponseLine;
 import dev.postern.imap.SaslPlain;
 import dev.postern.session.LoginResult;
+import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
+import dev.postern.tls.BackendTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
@@ -23,30 +28,51 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One login on one backend, as a one-shot state machine over response lines. Fixed tags (P1 capability,
- * P2 login, P3 post-login capability) as Dovecot's proxy does. Completes {@code promise} once: LoggedIn,
- * Rejected (the backend's NO, response code kept), or a {@link ProxyFailureException} naming the state reached.
- * Reads only while it waits for a line; after success it leaves the channel alone for the hand-off.
+ * One login on one backend, as a one-shot state machine over response lines. Fixed tags (P0 STARTTLS,
+ * P1 capability, P2 login, P3 post-login capability) as Dovecot's proxy does. Completes {@code promise} once:
+ * LoggedIn, Rejected (the backend's NO, response code kept), or a {@link ProxyFailureException} naming the state
+ * reached. Reads only while it waits for a line; after success it leaves the channel alone for the hand-off.
+ *
+ * <p>TLS to the backend: with implicit TLS the handshake (its handler is first in the pipeline) ends before the
+ * greeting can be read. With STARTTLS: greeting, capabilities, {@code P0 STARTTLS}; on {@code P0 OK} (nothing may
+ * follow it in plaintext) the TLS handler goes first in the pipeline, and after the handshake the capabilities are
+ * asked for again, those learnt before TLS forgotten (RFC 2595 3.1). A failed handshake or check is a
+ * {@link ProxyFailure#TLS} failure saying why.
  */
 final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
-    private enum State { GREETING, CAPABILITY, LOGIN, POST_CAPABILITY, DONE }
+    private enum State { GREETING, CAPABILITY, STARTTLS, TLS_HANDSHAKE, LOGIN, POST_CAPABILITY, DONE }
 
     private final Credentials credentials;
     private final Promise<LoginResult> promise;
     private final String backendName;
     private final Duration timeout;
+    private final HostPort backend;
+    private final BackendTls tls;
     private final Deque<byte[]> pendingParts = new ArrayDeque<>();
     private State state = State.GREETING;
+    private boolean tlsUp;
     private List<String> capabilities;
     private List<String> postLoginCapabilities;
     private ScheduledFuture<?> timer;
 
     BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, String backendName, Duration timeout) {
+        this(credentials, promise, null, backendName, timeout, null);
+    }
+
+    /**
+     * @param backend where the channel connects (for the TLS server name); may be null without {@code tls}
+     * @param tls the backend's pool TLS, or null for plaintext; with implicit TLS its handler is in the pipeline
+     */
+    BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, HostPort backend, String backendName,
+                        Duration timeout, BackendTls tls) {
         this.credentials = credentials;
         this.promise = promise;
         this.backendName = backendName;
         this.timeout = timeout;
+        this.backend = backend;
+        this.tls = tls == null || tls.mode() == TlsMode.NONE ? null : tls;
+        this.tlsUp = false;
     }
 
     @Override
@@ -67,6 +93,9 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         switch (state) {
             case GREETING -> onGreeting(ctx, line);
             case CAPABILITY -> onCapability(ctx, line);
+            case STARTTLS -> onStartTlsReply(ctx, line);
+            case TLS_HANDSHAKE -> fail(ctx, ProxyFailure.PROTOCOL, backendName
+                    + " sent data after its STARTTLS OK, before the TLS handshake (discarded)");
             case LOGIN -> onLoginReply(ctx, line);
             case POST_CAPABILITY -> onPostCapability(ctx, line);
             default -> { }
@@ -89,7 +118,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 send(ctx, "P1 CAPABILITY\r\n");
             } else {
                 capabilities = Capabilities.split(caps);
-                login(ctx);
+                afterCapabilities(ctx);
             }
         } else if (line.untagged() && line.status().equals("BYE")) {
             fail(ctx, ProxyFailure.CONNECT, backendName + " refused the connection: " + line.text());
@@ -103,11 +132,66 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
             capabilities = Capabilities.split(line.text());
         } else if (line.tag().equals("P1")) {
             if (line.status().equals("OK") && capabilities != null) {
-                login(ctx);
+                afterCapabilities(ctx);
             } else {
                 fail(ctx, ProxyFailure.PROTOCOL, backendName + " answered CAPABILITY with " + describe(line));
             }
         }
+    }
+
+    /** Capabilities known: STARTTLS first when the pool says so and TLS is not up yet, else log in. */
+    private void afterCapabilities(ChannelHandlerContext ctx) {
+        if (tls == null || tls.mode() != TlsMode.STARTTLS || tlsUp) {
+            login(ctx);
+        } else if (!Capabilities.has(capabilities, "STARTTLS")) {
+            fail(ctx, ProxyFailure.TLS, "backend " + backendName + " does not offer STARTTLS (pool " + tls.pool()
+                    + " has tls.mode: starttls)");
+        } else {
+            state = State.STARTTLS;
+            send(ctx, "P0 STARTTLS\r\n");
+        }
+    }
+
+    private void onStartTlsReply(ChannelHandlerContext ctx, ResponseLine line) {
+        if (line.untagged() && line.status().equals("BYE")) {
+            fail(ctx, ProxyFailure.CONNECT, backendName + " closed during STARTTLS: " + line.text());
+        } else if (line.tag().equals("P0")) {
+            if (!line.status().equals("OK")) {
+                fail(ctx, ProxyFailure.TLS, backendName + " refused STARTTLS: " + describe(line));
+                return;
+            }
+            int leftover = ctx.pipeline().get(PipelineNames.RESP_FRAMER) instanceof ResponseLineFramer framer
+                    ? framer.buffered() : 0;
+            if (leftover > 0) {
+                fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent " + leftover + " bytes after its STARTTLS OK, "
+                        + "before the TLS handshake (discarded)");
+                return;
+            }
+            // What was learnt in plaintext is forgotten; it is asked for again over TLS.
+            capabilities = null;
+            state = State.TLS_HANDSHAKE;
+            ctx.pipeline().addFirst(PipelineNames.BACKEND_TLS, tls.newHandler(ctx.alloc(), backend));
+        }
+    }
+
+    private void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
+        if (state == State.DONE) {
+            return;
+        }
+        if (!event.isSuccess()) {
+            fail(ctx, ProxyFailure.TLS, tlsFailure(event.cause()));
+            return;
+        }
+        tlsUp = true;
+        if (state == State.TLS_HANDSHAKE) {
+            state = State.CAPABILITY;
+            send(ctx, "P1 CAPABILITY\r\n");
+        }
+    }
+
+    private String tlsFailure(Throwable cause) {
+        return "TLS to " + backendName + (tls != null && backend != null && !tls.serverName(backend).equals(backend.host())
+                ? " (as " + tls.serverName(backend) + ")" : "") + " failed: " + BackendTls.failureReason(cause);
     }
 
     private void login(ChannelHandlerContext ctx) {
@@ -225,7 +309,9 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        if (evt instanceof SslHandshakeCompletionEvent handshake) {
+            onHandshake(ctx, handshake);
+        } else if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
             fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
         }
         ctx.fireUserEventTriggered(evt);
@@ -241,6 +327,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof TooLongFrameException) {
             fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent a line over the backend line limit");
+        } else if (tls != null && isTlsFailure(cause)) {
+            fail(ctx, ProxyFailure.TLS, tlsFailure(cause));
         } else {
             fail(ctx, ProxyFailure.CONNECT, backendName + ": " + cause);
         }
@@ -262,6 +350,15 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void wipePending() {
         pendingParts.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
         pendingParts.clear();
+    }
+
+    private static boolean isTlsFailure(Throwable cause) {
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static byte[] concat(byte[] a, byte[] b) {

@@ -59,7 +59,7 @@ public final class ConfigLoader {
         root.rejectUnknownKeys(Set.of("listeners", "tls", "pools", "routes", "limits", "timeouts", "greeting"));
         Path base = source.getParent();
         List<ListenerConfig> listeners = listeners(root, problems);
-        Map<String, PoolConfig> pools = pools(root);
+        Map<String, PoolConfig> pools = pools(root, base);
         RoutesConfig routes = routes(root.child("routes"), pools, base);
         // From the raw entries, so a listener with another mistake still makes missing TLS files an error too.
         boolean needsTls = root.rawList("listeners").stream()
@@ -89,7 +89,7 @@ public final class ConfigLoader {
                 continue;
             }
             ConfigNode node = new ConfigNode(path, m, problems);
-            node.rejectUnknownKeys(Set.of("name", "bind", "tls", "require_tls"));
+            node.rejectUnknownKeys(Set.of("name", "bind", "tls", "require_tls", "alpn"));
             String name = node.string("name", null);
             if (name == null || name.isBlank()) {
                 node.problem("name", "missing");
@@ -114,15 +114,20 @@ public final class ConfigLoader {
             if (requireTls && tls == TlsMode.NONE) {
                 node.problem("require_tls", "true on a listener with tls: none can never be satisfied");
             }
+            ListenerConfig.Alpn alpn = node.enumValue("alpn", ListenerConfig.Alpn.class, ListenerConfig.Alpn.OPTIONAL);
+            if (alpn == ListenerConfig.Alpn.REQUIRED && tls == TlsMode.NONE) {
+                node.problem("alpn", "required on a listener with tls: none can never be satisfied");
+            }
             if (bind != null) {
-                out.add(new ListenerConfig(name, bind, tls, requireTls));
+                out.add(new ListenerConfig(name, bind, tls, requireTls, alpn));
             }
         }
         return out;
     }
 
     private static TlsConfig tls(ConfigNode node, Path base, boolean needed) {
-        node.rejectUnknownKeys(Set.of("certificate", "key", "self_signed_if_missing"));
+        node.rejectUnknownKeys(Set.of("certificate", "key", "self_signed_if_missing", "certificates", "sni", "provider",
+                "sessions", "reload_interval"));
         Path certificate = null;
         Path key = null;
         if (node.has("certificate")) {
@@ -135,10 +140,82 @@ public final class ConfigLoader {
         } else if (needed) {
             node.problem("key", "missing (a listener uses TLS; expected: path to a PEM private key)");
         }
-        return new TlsConfig(certificate, key, node.bool("self_signed_if_missing", false));
+        List<TlsConfig.CertificatePair> extra = pairs(node, "certificates", base);
+        List<TlsConfig.SniEntry> sni = new ArrayList<>();
+        List<Object> rawSni = node.list("sni");
+        for (int i = 0; i < rawSni.size(); i++) {
+            String k = "sni[" + i + "]";
+            if (!(rawSni.get(i) instanceof Map<?, ?> m)) {
+                node.problem(k, ConfigNode.describe(rawSni.get(i)) + " (expected: {names: [...], certificate: ..., key: ...})");
+                continue;
+            }
+            ConfigNode entry = node.nested(k, m);
+            entry.rejectUnknownKeys(Set.of("names", "certificate", "key", "certificates"));
+            List<String> names = new ArrayList<>();
+            for (Object o : entry.list("names")) {
+                String name = String.valueOf(o).strip().toLowerCase(Locale.ROOT);
+                if (!name.matches("(\\*\\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*")) {
+                    entry.problem("names", "'" + o + "' is not a host name or *.domain wildcard");
+                } else {
+                    names.add(name);
+                }
+            }
+            if (names.isEmpty()) {
+                entry.problem("names", "missing or empty");
+            }
+            List<TlsConfig.CertificatePair> certs = new ArrayList<>();
+            if (entry.has("certificate") || entry.has("key")) {
+                if (!entry.has("certificate") || !entry.has("key")) {
+                    entry.problem("certificate", "certificate and key go together");
+                } else {
+                    certs.add(new TlsConfig.CertificatePair(base.resolve(entry.string("certificate", "")).normalize(),
+                            base.resolve(entry.string("key", "")).normalize()));
+                }
+            }
+            certs.addAll(pairs(entry, "certificates", base));
+            if (certs.isEmpty()) {
+                entry.problem("certificate", "missing (expected: certificate and key, or certificates: [...])");
+            }
+            sni.add(new TlsConfig.SniEntry(names, certs));
+        }
+        String provider = node.string("provider", "openssl").toLowerCase(Locale.ROOT);
+        if (!provider.equals("openssl") && !provider.equals("jdk")) {
+            node.problem("provider", "'" + provider + "' (expected one of [openssl, jdk])");
+            provider = "openssl";
+        }
+        ConfigNode s = node.child("sessions");
+        s.rejectUnknownKeys(Set.of("ticket_key_rotation", "cache_size", "cache_timeout"));
+        TlsConfig.SessionConfig d = TlsConfig.SessionConfig.DEFAULTS;
+        TlsConfig.SessionConfig sessions = new TlsConfig.SessionConfig(s.duration("ticket_key_rotation", d.ticketKeyRotation(), Duration.ofSeconds(1)),
+                s.integer("cache_size", d.cacheSize(), 0, 10_000_000),
+                s.duration("cache_timeout", d.cacheTimeout(), Duration.ofSeconds(1)));
+        return new TlsConfig(certificate, key, node.bool("self_signed_if_missing", false), extra, sni, provider, sessions,
+                node.duration("reload_interval", Duration.ofSeconds(5), Duration.ofMillis(10)));
     }
 
-    private static Map<String, PoolConfig> pools(ConfigNode root) {
+    /** A list of {certificate, key} pairs under {@code key}. */
+    private static List<TlsConfig.CertificatePair> pairs(ConfigNode node, String key, Path base) {
+        List<TlsConfig.CertificatePair> out = new ArrayList<>();
+        List<Object> raw = node.list(key);
+        for (int i = 0; i < raw.size(); i++) {
+            String k = key + "[" + i + "]";
+            if (!(raw.get(i) instanceof Map<?, ?> m)) {
+                node.problem(k, ConfigNode.describe(raw.get(i)) + " (expected: {certificate: ..., key: ...})");
+                continue;
+            }
+            ConfigNode pair = node.nested(k, m);
+            pair.rejectUnknownKeys(Set.of("certificate", "key"));
+            if (!pair.has("certificate") || !pair.has("key")) {
+                pair.problem("certificate", "certificate and key are both required");
+                continue;
+            }
+            out.add(new TlsConfig.CertificatePair(base.resolve(pair.string("certificate", "")).normalize(),
+                    base.resolve(pair.string("key", "")).normalize()));
+        }
+        return out;
+    }
+
+    private static Map<String, PoolConfig> pools(ConfigNode root, Path base) {
         Map<String, PoolConfig> out = new LinkedHashMap<>();
         ConfigNode poolsNode = root.child("pools");
         for (Map.Entry<String, Object> e : root.entries("pools").entrySet()) {
@@ -148,7 +225,8 @@ public final class ConfigLoader {
                 continue;
             }
             ConfigNode pool = poolsNode.child(name);
-            pool.rejectUnknownKeys(Set.of("backends", "health"));
+            pool.rejectUnknownKeys(Set.of("backends", "health", "tls"));
+            BackendTlsConfig tls = BackendTlsLoader.read(pool.child("tls"), base);
             List<Object> raw = pool.list("backends");
             List<BackendConfig> backends = new ArrayList<>();
             for (int i = 0; i < raw.size(); i++) {
@@ -160,9 +238,10 @@ public final class ConfigLoader {
             if (raw.isEmpty()) {
                 pool.problem("backends", "missing or empty (expected: a list of host:port)");
             } else if (backends.size() == raw.size()) {
-                out.put(name, new PoolConfig(name, backends, health(pool.child("health"))));
+                out.put(name, new PoolConfig(name, backends, health(pool.child("health")), tls));
             }
         }
+        BackendTlsLoader.checkSharedBackends(poolsNode, out);
         return out;
     }
 

@@ -33,7 +33,7 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         onAccept.accept(ch);
         var p = ch.pipeline();
         if (settings.listener().tls() == TlsMode.IMPLICIT) {
-            p.addLast(PipelineNames.TLS, settings.tls().newHandler(ch.alloc(), false));
+            p.addLast(PipelineNames.TLS, settings.tls().newClientHelloHandler(settings.listener(), settings.metrics()));
         }
         p.addLast(PipelineNames.PRE_AUTH_IDLE,
                 new IdleStateHandler(settings.timeouts().preAuthIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));

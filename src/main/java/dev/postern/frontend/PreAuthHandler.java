@@ -18,6 +18,8 @@ import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.SessionContext;
+import dev.postern.tls.HandshakeFailures;
+import dev.postern.tls.TlsSessions;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -118,16 +120,20 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     private void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent done) {
         String listener = settings.listener().name();
         if (done.isSuccess()) {
-            settings.metrics().tlsHandshake(listener, "ok");
+            settings.metrics().tlsHandshake(listener, "ok", "none");
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            if (ssl != null && Boolean.TRUE.equals(TlsSessions.resumed(ssl.engine()))) {
+                settings.metrics().tlsResumed(listener);
+            }
             if (settings.listener().tls() == TlsMode.IMPLICIT) {
                 ctx.writeAndFlush(greeting());
             }
             return;
         }
-        boolean timeout = done.cause() instanceof io.netty.handler.ssl.SslHandshakeTimeoutException;
-        settings.metrics().tlsHandshake(listener, timeout ? "timeout" : "failed");
-        LOG.info("[{}] TLS handshake with {} failed: {}", id(), session == null ? "?" : session.clientText(),
-                rootMessage(done.cause()));
+        String reason = HandshakeFailures.reason(done.cause());
+        settings.metrics().tlsHandshake(listener, reason.equals("timeout") ? "timeout" : "failed", reason);
+        LOG.info("[{}] TLS handshake with {} failed ({}): {}", id(), session == null ? "?" : session.clientText(),
+                reason, HandshakeFailures.describe(done.cause()));
         state = State.DONE;
         ctx.close();
     }
@@ -262,8 +268,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
             LOG.info("[{}] discarded {} octets sent after STARTTLS before the TLS handshake", id(), dropped);
             settings.metrics().limitHit("starttls_injection");
         }
-        SslHandler ssl = settings.tls().newHandler(ctx.alloc(), true);
-        ctx.pipeline().addFirst(PipelineNames.TLS, ssl);
+        ctx.pipeline().addFirst(PipelineNames.TLS, settings.tls().newClientHelloHandler(settings.listener(), settings.metrics()));
         tlsActive = true;
         ctx.writeAndFlush(ImapResponse.tagged(command.tag(), "OK", "Begin TLS negotiation now"));
     }
@@ -491,24 +496,12 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         return new String(clean.getBytes(StandardCharsets.US_ASCII), StandardCharsets.US_ASCII);
     }
 
-    private static String rootMessage(Throwable t) {
-        Throwable c = t;
-        while (c.getCause() != null && c.getCause() != c) {
-            c = c.getCause();
-        }
-        if (c instanceof io.netty.handler.ssl.NotSslRecordException) {
-            // Its message hex-dumps the bytes received: plaintext sent after STARTTLS, maybe a LOGIN and password.
-            return c.getClass().getSimpleName() + ": plaintext where a TLS record was expected";
-        }
-        return c.getClass().getSimpleName() + (c.getMessage() == null ? "" : ": " + c.getMessage());
-    }
-
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (cause instanceof io.netty.handler.codec.DecoderException && cause.getCause() instanceof javax.net.ssl.SSLException) {
-            LOG.debug("[{}] TLS error: {}", id(), rootMessage(cause));
+            LOG.debug("[{}] TLS error: {}", id(), HandshakeFailures.describe(cause));
         } else {
-            LOG.info("[{}] closing after error: {}", id(), rootMessage(cause));
+            LOG.info("[{}] closing after error: {}", id(), HandshakeFailures.describe(cause));
         }
         state = State.DONE;
         cancelDeadline();

@@ -20,6 +20,7 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final Counter rejected;
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
+    private final Map<String, Counter> resumed = new ConcurrentHashMap<>();
     private final LongAdder relays = new LongAdder();
 
     public MicrometerProxyMetrics(MeterRegistry registry) {
@@ -42,14 +43,15 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
         LongAdder adder = active.computeIfAbsent(listener, l -> new LongAdder());
         registry.gauge("postern.connections.active", io.micrometer.core.instrument.Tags.of("listener", listener), adder, LongAdder::doubleValue);
         accepted.computeIfAbsent(listener, l -> Counter.builder("postern.connections.accepted").tag("listener", l).register(registry));
-        for (String outcome : new String[] {"ok", "failed", "timeout"}) {
-            handshakeCounter(listener, outcome);
-        }
+        handshakeCounter(listener, "ok", "none");
+        handshakeCounter(listener, "timeout", "timeout");
+        resumed.computeIfAbsent(listener, l -> Counter.builder("postern.tls.resumed").tag("listener", l)
+                .description("handshakes that resumed a session").register(registry));
     }
 
-    private Counter handshakeCounter(String listener, String outcome) {
-        return handshakes.computeIfAbsent(listener + "\0" + outcome, k -> Counter.builder("postern.tls.handshakes")
-                .tag("listener", listener).tag("outcome", outcome).register(registry));
+    private Counter handshakeCounter(String listener, String outcome, String reason) {
+        return handshakes.computeIfAbsent(listener + "\0" + outcome + "\0" + reason, k -> Counter.builder("postern.tls.handshakes")
+                .tag("listener", listener).tag("outcome", outcome).tag("reason", reason).register(registry));
     }
 
     @Override
@@ -77,8 +79,14 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     }
 
     @Override
-    public void tlsHandshake(String listener, String outcome) {
-        handshakeCounter(listener, outcome).increment();
+    public void tlsHandshake(String listener, String outcome, String reason) {
+        handshakeCounter(listener, outcome, reason).increment();
+    }
+
+    @Override
+    public void tlsResumed(String listener) {
+        resumed.computeIfAbsent(listener, l -> Counter.builder("postern.tls.resumed").tag("listener", l)
+                .register(registry)).increment();
     }
 
     @Override

@@ -15,8 +15,11 @@ public interface ProxyMetrics {
     /** A login refused by the backend (wrong password and the like). */
     void loginRejected();
 
-    /** {@code outcome}: ok, failed, timeout. */
-    void tlsHandshake(String listener, String outcome);
+    /** {@code outcome}: ok, failed, timeout; {@code reason}: a fixed word (see HandshakeFailures), "none" on success. */
+    void tlsHandshake(String listener, String outcome, String reason);
+
+    /** A successful handshake resumed a session (ticket or cache). */
+    void tlsResumed(String listener);
 
     void relayStarted();
 
@@ -30,7 +33,8 @@ public interface ProxyMetrics {
         @Override public void connectionClosed(String listener) { }
         @Override public void login(ProxyFailure failure, Duration took) { }
         @Override public void loginRejected() { }
-        @Override public void tlsHandshake(String listener, String outcome) { }
+        @Override public void tlsHandshake(String listener, String outcome, String reason) { }
+        @Override public void tlsResumed(String listener) { }
         @Override public void relayStarted() { }
         @Override public void relayEnded() { }
         @Override public void limitHit(String limit) { }

@@ -83,7 +83,8 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("[{}] relay error on {}: {}", sessionId, ctx.channel(), cause.toString());
+        // The class only: some exception messages carry the bytes received (hex dumps of mail, or worse).
+        LOG.debug("[{}] relay error on {}: {}", sessionId, ctx.channel(), cause.getClass().getName());
         ctx.close();
         closeAfterFlush(peer);
     }

@@ -14,6 +14,11 @@ import org.slf4j.LoggerFactory;
  * Up/down and draining state of every pooled backend, fed by active checks and by real logins (passive).
  * {@code fall} failures in a row take a backend down, {@code rise} successes bring it back. A draining backend
  * takes no new sessions; its open sessions are left alone. Backends not in any pool are always usable.
+ *
+ * <p>Without active checks ({@code enabled: false}) nothing would ever find out that a backend taken down by failed
+ * logins is back, so such a mark lasts {@code interval}: then the backend counts as up for the next login (a retry,
+ * like nginx's {@code fail_timeout}); a failed retry keeps it down for another {@code interval}, {@code rise}
+ * successful logins clear the mark.
  */
 public final class BackendHealth {
     private static final Logger LOG = LoggerFactory.getLogger(BackendHealth.class);
@@ -26,6 +31,8 @@ public final class BackendHealth {
         final HealthConfig config;
         volatile boolean up = true;
         volatile boolean draining;
+        /** When the last failure while down happened (System.nanoTime), for the passive retry. */
+        private volatile long downSince;
         final LongAdder sessions = new LongAdder();
         private int successes;
         private int failures;
@@ -46,11 +53,19 @@ public final class BackendHealth {
 
         synchronized void failure(String reason) {
             successes = 0;
-            if (up && ++failures >= config.fall()) {
+            if (!up) {
+                downSince = System.nanoTime();
+            } else if (++failures >= config.fall()) {
                 up = false;
                 failures = 0;
+                downSince = System.nanoTime();
                 LOG.warn("backend {} is DOWN: {}", address, reason);
             }
+        }
+
+        /** Up, or down by passive marking only and due for a retry. */
+        boolean usableAsUp() {
+            return up || !config.enabled() && System.nanoTime() - downSince >= config.interval().toNanos();
         }
     }
 
@@ -73,12 +88,13 @@ public final class BackendHealth {
     /** Up and not draining; unknown backends (a static host:port route) are usable. */
     public boolean isUsable(HostPort address) {
         Entry e = entries.get(address);
-        return e == null || (e.up && !e.draining);
+        return e == null || (e.usableAsUp() && !e.draining);
     }
 
+    /** Up; without active checks also a backend whose passive down mark is older than the interval (a retry). */
     public boolean isUp(HostPort address) {
         Entry e = entries.get(address);
-        return e == null || e.up;
+        return e == null || e.usableAsUp();
     }
 
     public boolean isDraining(HostPort address) {

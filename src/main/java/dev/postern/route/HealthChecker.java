@@ -1,7 +1,10 @@
 package dev.postern.route;
 
+import dev.postern.config.HostPort;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -14,11 +17,13 @@ import io.netty.util.concurrent.ScheduledFuture;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiFunction;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Active checks: for each backend with checks enabled, every interval, connect and wait for a {@code * OK}
- * greeting line within the timeout. Runs on one event loop; never blocks it.
+ * greeting line within the timeout (after the TLS handshake for a backend spoken to with implicit TLS). Runs on
+ * one event loop; never blocks it.
  */
 public final class HealthChecker implements AutoCloseable {
     private final BackendHealth health;
@@ -26,9 +31,20 @@ public final class HealthChecker implements AutoCloseable {
     private final Class<? extends SocketChannel> channelClass;
     private final AddressResolver resolver;
     private final List<ScheduledFuture<?>> tasks = new ArrayList<>();
+    private final BiFunction<HostPort, ByteBufAllocator, ChannelHandler> implicitTls;
 
     public HealthChecker(BackendHealth health, EventLoop loop, Class<? extends SocketChannel> channelClass,
                          AddressResolver resolver) {
+        this(health, loop, channelClass, resolver, (backend, alloc) -> null);
+    }
+
+    /**
+     * @param implicitTls a TLS handler for a backend that speaks TLS from the first byte, else null; the greeting
+     *                    is read after its handshake
+     */
+    public HealthChecker(BackendHealth health, EventLoop loop, Class<? extends SocketChannel> channelClass,
+                         AddressResolver resolver, BiFunction<HostPort, ByteBufAllocator, ChannelHandler> implicitTls) {
+        this.implicitTls = implicitTls;
         this.health = health;
         this.resolver = resolver;
         this.loop = loop;
@@ -55,6 +71,10 @@ public final class HealthChecker implements AutoCloseable {
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        ChannelHandler tls = implicitTls.apply(e.address, ch.alloc());
+                        if (tls != null) {
+                            ch.pipeline().addLast(tls);
+                        }
                         ch.pipeline().addLast(new LineBasedFrameDecoder(8192, true, true));
                         ch.pipeline().addLast(new SimpleChannelInboundHandler<ByteBuf>() {
                             @Override

@@ -37,6 +37,15 @@ public final class RouteChain implements RouteSource {
         return "chain";
     }
 
+    /** Re-reads every file-backed source now (SIGHUP). */
+    public void reloadFiles() {
+        for (RouteSource s : sources) {
+            if (s instanceof FileRouteSource file) {
+                file.reloadIfChanged();
+            }
+        }
+    }
+
     @Override
     public void onChange(Runnable listener) {
         sources.forEach(s -> s.onChange(listener));

@@ -28,7 +28,7 @@ public final class RulesRouteSource implements RouteSource {
         String domain = at < 0 ? "" : key.substring(at + 1);
         for (RouteSourceConfig.Rule rule : rules) {
             if (rule.domain() != null) {
-                if (rule.domain().equals(domain)) {
+                if (rule.domain().equalsIgnoreCase(domain)) {
                     return CompletableFuture.completedFuture(Optional.of(Route.parse(rule.target(), pools)));
                 }
                 continue;
@@ -37,7 +37,10 @@ public final class RulesRouteSource implements RouteSource {
             if (m.matches()) {
                 String target;
                 try {
-                    target = m.replaceFirst(rule.target());
+                    // Expands $n from this whole-key match (replaceFirst would search again and could stop early).
+                    StringBuilder expanded = new StringBuilder();
+                    m.appendReplacement(expanded, rule.target());
+                    target = expanded.toString();
                 } catch (IndexOutOfBoundsException | IllegalArgumentException e) {
                     return CompletableFuture.failedFuture(new IllegalStateException(
                             "rule " + rule.pattern() + " -> " + rule.target() + ": " + e.getMessage()));

@@ -19,6 +19,7 @@ import dev.postern.route.RouteChain;
 import dev.postern.route.RouteSources;
 import dev.postern.route.Router;
 import dev.postern.session.PipelineNames;
+import dev.postern.tls.BackendTlsContexts;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -69,6 +70,8 @@ public final class ProxyServer implements AutoCloseable {
     private RouteChain sources;
     private Router router;
     private HealthChecker healthChecker;
+    private ServerTls tls;
+    private BackendTlsContexts backendTls = BackendTlsContexts.NONE;
 
     private ProxyServer(PosternConfig config, Transport transport, MeterRegistry registry) {
         this.config = config;
@@ -107,7 +110,8 @@ public final class ProxyServer implements AutoCloseable {
                 health.register(b.address(), pool.health(), b.draining())));
         health.bindMetrics(registry);
         router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
-        healthChecker = new HealthChecker(health, workers.next(), transport.channel(), new AddressResolver(resolver));
+        healthChecker = new HealthChecker(health, workers.next(), transport.channel(), new AddressResolver(resolver),
+                backendTls::newImplicitHandler);
         healthChecker.start();
     }
 
@@ -124,19 +128,25 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private void bindAll() throws StartupException {
-        ServerTls tls = null;
         if (config.listeners().stream().anyMatch(ListenerConfig::usesTls)) {
             try {
                 tls = ServerTls.load(config.tls(), config.timeouts().tlsHandshake());
             } catch (TlsSetupException e) {
                 throw new StartupException(e.getMessage(), e);
             }
+            tls.bindMetrics(registry);
+            tls.start(scheduler);
+        }
+        try {
+            backendTls = BackendTlsContexts.build(config.pools(), config.tls().provider(), config.timeouts().tlsHandshake());
+        } catch (TlsSetupException e) {
+            throw new StartupException(e.getMessage(), e);
         }
         buildRouting();
         boolean sendPassword = config.routes().sources().stream()
                 .anyMatch(s -> s instanceof RouteSourceConfig.Http h && h.sendPassword());
         BackendConnector connector = new BackendConnector(router, config.limits(), config.timeouts(),
-                transport.channel(), new AddressResolver(resolver), sendPassword);
+                transport.channel(), new AddressResolver(resolver), sendPassword, backendTls);
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
@@ -173,6 +183,21 @@ public final class ProxyServer implements AutoCloseable {
     /** The address a listener is bound to (its port, when the config said 0). */
     public InetSocketAddress address(String listener) {
         return (InetSocketAddress) listeners.get(listener).localAddress();
+    }
+
+    /**
+     * SIGHUP: re-read certificates and routes files now. Open sessions are untouched; a bad file keeps what runs.
+     */
+    public void reload() {
+        if (tls != null) {
+            tls.reload();
+        }
+        sources.reloadFiles();
+    }
+
+    /** The client-facing TLS contexts, or null when no listener uses TLS. */
+    public ServerTls tls() {
+        return tls;
     }
 
     public Router router() {
@@ -227,7 +252,13 @@ public final class ProxyServer implements AutoCloseable {
         sessions.close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (tls != null) {
+            tls.close();
+            tls = null;
+        }
         resolver.shutdownNow();
+        backendTls.close();
+        backendTls = BackendTlsContexts.NONE;
     }
 
     /** Why the proxy could not start; the message is one line naming the cause. */

@@ -5,8 +5,9 @@ package dev.postern.session;
  * <pre>
  * front, implicit TLS:  tls → preAuthIdle → cmdFramer → respEncoder → preAuth
  * front, STARTTLS:      preAuthIdle → cmdFramer → respEncoder → preAuth      (tls added first on STARTTLS)
- * backend:              respFramer → backendLogin
- * after hand-off:       front: [tls] → relayIdle → relay        backend: relay
+ * backend:              [backendTls] → respFramer → backendLogin  (backendTls: implicit TLS from the start,
+ *                                                                   or added first after the backend's STARTTLS OK)
+ * after hand-off:       front: [tls] → relayIdle → relay        backend: [backendTls] → relay
  * </pre>
  */
 public final class PipelineNames {
@@ -17,6 +18,8 @@ public final class PipelineNames {
     public static final String PRE_AUTH = "preAuth";
     public static final String RESP_FRAMER = "respFramer";
     public static final String BACKEND_LOGIN = "backendLogin";
+    /** TLS to the backend; stays in the backend pipeline after hand-off, in front of the relay. */
+    public static final String BACKEND_TLS = "backendTls";
     public static final String RELAY_IDLE = "relayIdle";
     public static final String RELAY = "relay";
 

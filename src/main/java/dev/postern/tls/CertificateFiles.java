@@ -29,6 +29,33 @@ public final class CertificateFiles {
     private CertificateFiles() {
     }
 
+    public static void requireReadable(Path file, String key) throws TlsSetupException {
+        if (file == null) {
+            throw new TlsSetupException(key + ": not configured", null);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new TlsSetupException(key + ": " + file + ": file not found", null);
+        }
+        try {
+            Files.newInputStream(file).close();
+        } catch (IOException e) {
+            throw new TlsSetupException(key + ": " + file + ": not readable (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Logs (does not refuse) a certificate outside its validity period: clients will complain, Postern still serves. */
+    public static void warnIfNotValidNow(X509Certificate cert, Path file) {
+        try {
+            cert.checkValidity();
+        } catch (java.security.cert.CertificateExpiredException e) {
+            org.slf4j.LoggerFactory.getLogger(CertificateFiles.class)
+                    .warn("tls.certificate: {} expired on {}: clients will refuse it", file, cert.getNotAfter().toInstant());
+        } catch (java.security.cert.CertificateNotYetValidException e) {
+            org.slf4j.LoggerFactory.getLogger(CertificateFiles.class)
+                    .warn("tls.certificate: {} is not valid before {}", file, cert.getNotBefore().toInstant());
+        }
+    }
+
     public static List<X509Certificate> readChain(Path file) throws TlsSetupException {
         try (var in = Files.newInputStream(file)) {
             Collection<? extends java.security.cert.Certificate> certs =

@@ -1,127 +1,214 @@
 package dev.postern.tls;
 
+import dev.postern.config.ListenerConfig;
 import dev.postern.config.TlsConfig;
+import dev.postern.metrics.ProxyMetrics;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.netty.handler.ssl.ClientAuth;
-import io.netty.handler.ssl.OpenSsl;
+import io.netty.channel.ChannelHandler;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client-facing TLS context. Built once at start; held in an {@link AtomicReference} so a rotated
- * certificate can be swapped in for new handshakes without touching open sessions.
+ * The client-facing TLS contexts, live. Built at start; the certificate and key files are watched (and
+ * {@link #reload()} runs on SIGHUP too): a change builds a whole new generation and swaps it in atomically for
+ * new handshakes, while open sessions keep theirs. A replacement that cannot be used (unreadable, key mismatch,
+ * expired) leaves the running generation in place, is logged and counted. Session ticket keys are rotated on a
+ * schedule and shared by every generation.
  */
-public final class ServerTls {
+public final class ServerTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
 
-    /** TLS 1.2 and 1.3 only (RFC 8996 retired 1.0/1.1). */
-    static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
-
-    /** AEAD suites with forward secrecy only; TLS 1.3 suites are all AEAD. Server order wins. */
-    static final List<String> CIPHERS = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
-
-    private final AtomicReference<SslContext> context = new AtomicReference<>();
+    private final TlsConfig config;
+    private final SslProvider provider;
     private final Duration handshakeTimeout;
+    private final TicketKeys tickets = new TicketKeys();
+    private final AtomicReference<TlsSnapshot> current = new AtomicReference<>();
+    private final Map<Path, Object> stamps = new HashMap<>();
+    private Counter reloadOk;
+    private Counter reloadFailed;
 
-    private ServerTls(SslContext initial, Duration handshakeTimeout) {
-        this.context.set(initial);
+    private ServerTls(TlsConfig config, Duration handshakeTimeout) {
+        this.config = config;
+        this.provider = ServerContextFactory.provider(config.provider());
         this.handshakeTimeout = handshakeTimeout;
     }
 
     public static ServerTls load(TlsConfig config, Duration handshakeTimeout) throws TlsSetupException {
-        return new ServerTls(build(config.certificate(), config.key()), handshakeTimeout);
+        ServerTls tls = new ServerTls(config, handshakeTimeout);
+        tls.current.set(tls.build(false));
+        tls.stamps.putAll(tls.stampFiles());
+        TlsSnapshot s = tls.current.get();
+        LOG.info("TLS ready: provider {}, protocols {}, {} certificate set(s), ciphers {}", tls.provider,
+                ServerContextFactory.PROTOCOLS, s.notAfter().size(), ServerContextFactory.CIPHERS);
+        return tls;
     }
 
-    /** The provider Postern uses: BoringSSL when netty-tcnative loads, else the JDK's (one log line says so). */
-    public static SslProvider provider() {
-        if (OpenSsl.isAvailable()) {
-            return SslProvider.OPENSSL;
-        }
-        LOG.warn("OpenSSL (netty-tcnative BoringSSL) unavailable, using the JDK TLS provider: {}",
-                String.valueOf(OpenSsl.unavailabilityCause()));
-        return SslProvider.JDK;
-    }
-
-    static SslContext build(Path certificate, Path key) throws TlsSetupException {
-        requireReadable(certificate, "tls.certificate");
-        requireReadable(key, "tls.key");
-        List<X509Certificate> chain = CertificateFiles.readChain(certificate);
-        CertificateFiles.requireMatch(chain.get(0), CertificateFiles.readKey(key), certificate, key);
-        warnIfNotValidNow(chain.get(0), certificate);
+    private TlsSnapshot build(boolean refuseExpired) throws TlsSetupException {
+        List<SslContext> all = new ArrayList<>();
         try {
-            SslProvider provider = provider();
-            SslContext ctx = SslContextBuilder.forServer(certificate.toFile(), key.toFile())
-                    .sslProvider(provider)
-                    .protocols(PROTOCOLS)
-                    .ciphers(CIPHERS)
-                    .clientAuth(ClientAuth.NONE)
-                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED)
-                    .build();
-            LOG.info("TLS ready: provider {}, protocols {}, certificate {} ({}, valid until {})", provider, PROTOCOLS,
-                    certificate, chain.get(0).getSubjectX500Principal().getName(), chain.get(0).getNotAfter().toInstant());
-            return ctx;
-        } catch (Exception e) {
-            throw new TlsSetupException("tls: cannot use certificate " + certificate + " with key " + key + ": "
-                    + rootMessage(e), e);
+            Map<String, Instant> notAfter = new LinkedHashMap<>();
+            ServerContextFactory.Built main = ServerContextFactory.build(config.defaultCertificates(), provider,
+                    config.sessions(), tickets, refuseExpired);
+            all.add(main.context());
+            notAfter.put("default", TlsSnapshot.earliest(main.leaves()));
+            Map<String, SslContext> byName = new LinkedHashMap<>();
+            for (TlsConfig.SniEntry entry : config.sni()) {
+                ServerContextFactory.Built built = ServerContextFactory.build(entry.certificates(), provider,
+                        config.sessions(), tickets, refuseExpired);
+                all.add(built.context());
+                notAfter.put(entry.names().get(0), TlsSnapshot.earliest(built.leaves()));
+                entry.names().forEach(name -> byName.put(name, built.context()));
+            }
+            return new TlsSnapshot(main.context(), TlsSnapshot.mapping(main.context(), byName), all, notAfter);
+        } catch (TlsSetupException | RuntimeException e) {
+            all.forEach(io.netty.util.ReferenceCountUtil::release);
+            throw e;
         }
     }
 
-    private static void warnIfNotValidNow(X509Certificate cert, Path file) {
+    /** Rebuilds every context from the files; on failure keeps the running ones. Returns true when swapped. */
+    public synchronized boolean reload() {
         try {
-            cert.checkValidity();
-        } catch (java.security.cert.CertificateExpiredException e) {
-            LOG.warn("tls.certificate: {} expired on {}: clients will refuse it", file, cert.getNotAfter().toInstant());
-        } catch (java.security.cert.CertificateNotYetValidException e) {
-            LOG.warn("tls.certificate: {} is not valid before {}", file, cert.getNotBefore().toInstant());
+            TlsSnapshot fresh = build(true);
+            TlsSnapshot old = current.getAndSet(fresh);
+            old.release();
+            stamps.clear();
+            stamps.putAll(stampFiles());
+            if (reloadOk != null) {
+                reloadOk.increment();
+            }
+            LOG.warn("TLS certificates reloaded: new handshakes use them, open sessions keep theirs");
+            return true;
+        } catch (TlsSetupException | RuntimeException e) {
+            stamps.clear();
+            stamps.putAll(stampFiles());
+            if (reloadFailed != null) {
+                reloadFailed.increment();
+            }
+            LOG.error("TLS reload refused, keeping the current certificates: {}", e.getMessage());
+            return false;
         }
     }
 
-    private static void requireReadable(Path file, String key) throws TlsSetupException {
-        if (file == null) {
-            throw new TlsSetupException(key + ": not configured", null);
+    /** Reloads when any certificate or key file changed since the last attempt. */
+    public synchronized boolean reloadIfChanged() {
+        Map<Path, Object> now = stampFiles();
+        if (now.equals(stamps)) {
+            return false;
         }
-        if (!Files.isRegularFile(file)) {
-            throw new TlsSetupException(key + ": " + file + ": file not found", null);
+        return reload();
+    }
+
+    /** Watches the files and rotates ticket keys, on {@code scheduler}. */
+    public void start(ScheduledExecutorService scheduler) {
+        long check = config.reloadInterval().toMillis();
+        scheduler.scheduleWithFixedDelay(this::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
+        long rotate = config.sessions().ticketKeyRotation().toMillis();
+        scheduler.scheduleAtFixedRate(this::rotateTicketKeys, rotate, rotate, TimeUnit.MILLISECONDS);
+    }
+
+    /** A new ticket-encrypting key for every context; tickets under the previous key still resume. */
+    public void rotateTicketKeys() {
+        var keys = tickets.rotate();
+        for (SslContext ctx : current.get().all()) {
+            if (ctx instanceof ReferenceCountedOpenSslContext openssl) {
+                openssl.sessionContext().setTicketKeys(keys);
+            }
         }
-        try {
-            Files.newInputStream(file).close();
-        } catch (IOException e) {
-            throw new TlsSetupException(key + ": " + file + ": not readable (" + e.getMessage() + ")", e);
+        LOG.debug("TLS session ticket keys rotated");
+    }
+
+    private Map<Path, Object> stampFiles() {
+        Map<Path, Object> out = new HashMap<>();
+        List<TlsConfig.CertificatePair> pairs = new ArrayList<>(config.defaultCertificates());
+        config.sni().forEach(e -> pairs.addAll(e.certificates()));
+        for (TlsConfig.CertificatePair pair : pairs) {
+            for (Path file : List.of(pair.certificate(), pair.key())) {
+                try {
+                    out.put(file, List.of(Files.getLastModifiedTime(file), Files.size(file)));
+                } catch (IOException e) {
+                    out.put(file, "unreadable: " + e.getClass().getSimpleName());
+                }
+            }
+        }
+        return out;
+    }
+
+    public void bindMetrics(MeterRegistry registry) {
+        reloadOk = Counter.builder("postern.tls.reloads").tag("outcome", "ok").register(registry);
+        reloadFailed = Counter.builder("postern.tls.reloads").tag("outcome", "failed").register(registry);
+        for (String name : current.get().notAfter().keySet()) {
+            Gauge.builder("postern.tls.certificate.expiry", this, t -> t.secondsLeft(name))
+                    .tag("name", name).baseUnit("seconds").description("seconds until the certificate expires")
+                    .register(registry);
         }
     }
 
-    private static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && t.getCause() != t) {
-            t = t.getCause();
-        }
-        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    private double secondsLeft(String name) {
+        Instant notAfter = current.get().notAfter().get(name);
+        return notAfter == null ? Double.NaN : Duration.between(Instant.now(), notAfter).toSeconds();
+    }
+
+    public SslProvider provider() {
+        return provider;
+    }
+
+    /** The context for a server name (SNI), or the default one. */
+    public SslContext select(String serverName) {
+        return current.get().select(serverName);
     }
 
     /**
-     * A new TLS handler from the current context.
-     *
-     * @param startTls true after STARTTLS: the first write (our {@code OK}) leaves in plaintext
+     * The first TLS handler of a connection: reads the ClientHello, enforces the listener's ALPN policy, picks
+     * the certificate by SNI, then puts a real {@link SslHandler} in its place.
      */
-    public SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
-        SslHandler handler = new SslHandler(context.get().newEngine(alloc), startTls);
-        handler.setHandshakeTimeout(handshakeTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+    public ChannelHandler newClientHelloHandler(ListenerConfig listener, ProxyMetrics metrics) {
+        return new ClientHelloHandler(this, listener, metrics, handshakeTimeout);
+    }
+
+    SslHandler newHandler(SslContext context, ByteBufAllocator alloc) {
+        SSLEngine engine = context.newEngine(alloc);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setUseCipherSuitesOrder(true);
+        engine.setSSLParameters(parameters);
+        SslHandler handler = new SslHandler(engine);
+        handler.setHandshakeTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         return handler;
+    }
+
+    /** Seconds until the named certificate set expires (for tests and the admin API). */
+    public Instant notAfter(String name) {
+        return Objects.requireNonNull(current.get().notAfter().get(name), name);
+    }
+
+    @Override
+    public void close() {
+        TlsSnapshot s = current.getAndSet(null);
+        if (s != null) {
+            s.release();
+        }
     }
 }

@@ -1,0 +1,206 @@
+package dev.postern.tls;
+
+import dev.postern.config.BackendConfig;
+import dev.postern.config.BackendTlsConfig;
+import dev.postern.config.HostPort;
+import dev.postern.config.PoolConfig;
+import dev.postern.config.TlsMode;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.util.ReferenceCountUtil;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLEngine;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client {@link SslContext} per pool that speaks TLS to its backends, built at start, looked up by backend
+ * address. A backend reached by a static {@code host:port} route that no pool lists connects without TLS. The
+ * client-facing contexts are separate objects: nothing here changes what clients are offered.
+ */
+public final class BackendTlsContexts implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendTlsContexts.class);
+
+    /** AEAD suites with forward secrecy, as on the client-facing side; a pool's {@code ciphers} replace them. */
+    static final List<String> DEFAULT_CIPHERS = List.of(
+            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
+
+    /** No pool speaks TLS. */
+    public static final BackendTlsContexts NONE = new BackendTlsContexts(Map.of(), List.of());
+
+    private final Map<HostPort, BackendTls> byBackend;
+    private final List<SslContext> contexts;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+
+    private BackendTlsContexts(Map<HostPort, BackendTls> byBackend, List<SslContext> contexts) {
+        this.byBackend = Map.copyOf(byBackend);
+        this.contexts = List.copyOf(contexts);
+    }
+
+    /**
+     * Builds the contexts of every pool with {@code tls.mode} other than none.
+     *
+     * @param provider "openssl" (BoringSSL through netty-tcnative, the JDK's when it does not load) or "jdk"
+     * @param handshakeTimeout how long a backend handshake may take
+     */
+    public static BackendTlsContexts build(Map<String, PoolConfig> pools, String provider, Duration handshakeTimeout)
+            throws TlsSetupException {
+        Map<HostPort, BackendTls> byBackend = new HashMap<>();
+        List<SslContext> contexts = new ArrayList<>();
+        try {
+            for (PoolConfig pool : pools.values()) {
+                BackendTlsConfig tls = pool.tls();
+                if (!tls.enabled()) {
+                    continue;
+                }
+                SslContext context = context(pool.name(), tls, provider);
+                contexts.add(context);
+                BackendTls backendTls = new BackendTls(pool.name(), tls, context, handshakeTimeout);
+                for (BackendConfig backend : pool.backends()) {
+                    byBackend.put(backend.address(), backendTls);
+                }
+            }
+        } catch (TlsSetupException | RuntimeException e) {
+            contexts.forEach(ReferenceCountUtil::release);
+            throw e;
+        }
+        return new BackendTlsContexts(byBackend, contexts);
+    }
+
+    /** The TLS of the pool that lists {@code backend}; null when it connects in plaintext. */
+    public BackendTls forBackend(HostPort backend) {
+        return byBackend.get(backend);
+    }
+
+    /**
+     * A TLS handler for a connection that must speak TLS from its first byte (an implicit-TLS backend, for health
+     * checks), else null.
+     */
+    public SslHandler newImplicitHandler(HostPort backend, ByteBufAllocator alloc) {
+        BackendTls tls = byBackend.get(backend);
+        return tls == null || tls.mode() != TlsMode.IMPLICIT ? null : tls.newHandler(alloc, backend);
+    }
+
+    /** Releases the contexts (handlers still open keep theirs until they close); once. */
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            contexts.forEach(ReferenceCountUtil::release);
+        }
+    }
+
+    private static SslContext context(String pool, BackendTlsConfig tls, String providerName) throws TlsSetupException {
+        String key = "pools." + pool + ".tls";
+        SslProvider provider = provider(providerName);
+        List<String> ciphers = tls.ciphers().isEmpty() ? DEFAULT_CIPHERS : tls.ciphers();
+        SslContextBuilder builder = SslContextBuilder.forClient()
+                .sslProvider(provider)
+                .protocols(tls.protocols())
+                .ciphers(ciphers)
+                .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED)
+                .endpointIdentificationAlgorithm(tls.checksHostname() ? "HTTPS" : null);
+        String verification;
+        if (tls.insecure()) {
+            builder.trustManager(InsecureTrustManagerFactory.INSTANCE);
+            verification = "NOT verified (insecure: true)";
+        } else if (tls.pinned()) {
+            builder.trustManager(new PinningTrustManager(tls.pinSha256()));
+            verification = "pinned to " + tls.pinSha256().size() + " SHA-256 fingerprint(s)";
+        } else {
+            if (tls.ca() != null) {
+                builder.trustManager(tls.ca().toFile());
+            }
+            verification = "verified against " + (tls.ca() != null ? tls.ca() : "the JDK's default trust store")
+                    + (tls.checksHostname() ? ", name checked" : ", name NOT checked (verify_hostname: false)");
+        }
+        SslContext context;
+        try {
+            context = builder.build();
+        } catch (Exception e) {
+            throw new TlsSetupException(key + ": cannot build the TLS context: " + rootMessage(e), e);
+        }
+        try {
+            check(key, context, tls, provider, ciphers);
+        } catch (TlsSetupException e) {
+            ReferenceCountUtil.release(context);
+            throw e;
+        }
+        if (tls.insecure()) {
+            LOG.warn("{}.insecure is true: the certificates of pool {}'s backends are NOT verified; anyone on the "
+                    + "path can impersonate them and read the passwords sent to them", key, pool);
+        }
+        LOG.info("backend TLS for pool {}: {} via {}, protocols {}, certificates {}", pool,
+                tls.mode().name().toLowerCase(Locale.ROOT), provider, tls.protocols(), verification);
+        return context;
+    }
+
+    /** Every configured cipher and protocol must be usable by the provider: a silent drop would surprise. */
+    private static void check(String key, SslContext context, BackendTlsConfig tls, SslProvider provider,
+                              List<String> ciphers) throws TlsSetupException {
+        if (!tls.ciphers().isEmpty()) {
+            List<String> enabled = context.cipherSuites();
+            for (String cipher : ciphers) {
+                if (!enabled.contains(cipher)) {
+                    throw new TlsSetupException(key + ".ciphers: '" + cipher + "' is not supported by the " + provider
+                            + " TLS provider (supported here: " + enabled + ")", null);
+                }
+            }
+        }
+        SSLEngine engine = context.newEngine(UnpooledByteBufAllocator.DEFAULT);
+        try {
+            List<String> enabled = new ArrayList<>(Arrays.asList(engine.getEnabledProtocols()));
+            if (provider == SslProvider.JDK) {
+                // The JDK keeps TLS 1.0/1.1 "enabled" but refuses them at handshake time (jdk.tls.disabledAlgorithms).
+                String disabled = String.valueOf(java.security.Security.getProperty("jdk.tls.disabledAlgorithms"));
+                enabled.removeIf(p -> Arrays.stream(disabled.split(",")).map(String::strip).anyMatch(p::equals));
+            }
+            List<String> missing = tls.protocols().stream().filter(p -> !enabled.contains(p)).toList();
+            if (missing.size() == tls.protocols().size()) {
+                throw new TlsSetupException(key + ".protocols: none of " + tls.protocols() + " is supported by the "
+                        + provider + " TLS provider", null);
+            }
+            if (!missing.isEmpty()) {
+                LOG.warn("{}.protocols: {} not supported by the {} TLS provider; using {}", key, missing, provider,
+                        enabled);
+            }
+        } finally {
+            ReferenceCountUtil.release(engine);
+        }
+    }
+
+    private static SslProvider provider(String name) {
+        if ("jdk".equalsIgnoreCase(name)) {
+            return SslProvider.JDK;
+        }
+        if (OpenSsl.isAvailable()) {
+            return SslProvider.OPENSSL_REFCNT;
+        }
+        LOG.warn("OpenSSL (netty-tcnative BoringSSL) unavailable, backend TLS uses the JDK provider: {}",
+                String.valueOf(OpenSsl.unavailabilityCause()));
+        return SslProvider.JDK;
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getClass().getSimpleName() + (t.getMessage() == null ? "" : ": " + t.getMessage());
+    }
+}
