@@ -1,0 +1,81 @@
+package dev.postern.imap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** What Postern offers before login and what it passes on from a backend after login. */
+class CapabilitiesTest {
+
+    @Test
+    void plainStartTlsListenerBeforeTlsWithTlsRequired() {
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS LOGINDISABLED", Capabilities.preAuth(true, false));
+    }
+
+    @Test
+    void plainStartTlsListenerBeforeTlsWithoutTlsRequired() {
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS AUTH=PLAIN", Capabilities.preAuth(true, true));
+    }
+
+    @Test
+    void afterTlsOrOnAnImplicitTlsListener() {
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN", Capabilities.preAuth(false, true));
+    }
+
+    @Test
+    void loginDisabledAndAuthMechanismsNeverAppearTogether() {
+        for (boolean startTls : new boolean[] {true, false}) {
+            for (boolean login : new boolean[] {true, false}) {
+                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login));
+                boolean disabled = Capabilities.has(caps, "LOGINDISABLED");
+                boolean auth = caps.stream().anyMatch(c -> c.startsWith("AUTH="));
+                assertEquals(!login, disabled, caps.toString());
+                assertEquals(login, auth, caps.toString());
+                assertEquals(startTls, Capabilities.has(caps, "STARTTLS"), caps.toString());
+            }
+        }
+    }
+
+    @Test
+    void neverUnlimitedLiteralPlusBeforeLogin() {
+        for (boolean startTls : new boolean[] {true, false}) {
+            for (boolean login : new boolean[] {true, false}) {
+                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login));
+                assertFalse(Capabilities.has(caps, "LITERAL+"), caps.toString());
+                assertTrue(Capabilities.has(caps, "LITERAL-"), caps.toString());
+                assertTrue(Capabilities.has(caps, "IMAP4rev1"), caps.toString());
+                assertTrue(Capabilities.has(caps, "SASL-IR"), caps.toString());
+                assertTrue(Capabilities.has(caps, "ID"), caps.toString());
+            }
+        }
+    }
+
+    @Test
+    void postLoginDropsPreAuthOnlyCapabilitiesAndKeepsTheRestInOrder() {
+        List<String> backend = List.of("IMAP4rev1", "STARTTLS", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
+                "auth=plain", "AUTH=LOGIN", "starttls", "LoginDisabled", "LITERAL+", "XFOO", "AUTHX");
+        assertEquals(List.of("IMAP4rev1", "ID", "ENABLE", "IDLE", "LITERAL+", "XFOO", "AUTHX"),
+                Capabilities.postLogin(backend));
+    }
+
+    @Test
+    void postLoginOfNothingIsNothing() {
+        assertEquals(List.of(), Capabilities.postLogin(List.of()));
+    }
+
+    @Test
+    void splitToleratesExtraSpaces() {
+        assertEquals(List.of("IMAP4rev1", "IDLE"), Capabilities.split("  IMAP4rev1   IDLE "));
+        assertEquals(List.of(), Capabilities.split(""));
+        assertEquals(List.of(), Capabilities.split("   "));
+    }
+
+    @Test
+    void hasIsCaseInsensitive() {
+        assertTrue(Capabilities.has(List.of("IMAP4rev1", "idle"), "IDLE"));
+        assertFalse(Capabilities.has(List.of("IMAP4rev1", "IDLEX"), "IDLE"));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.postern.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.postern.testing.PosternHarness;
+import dev.postern.testing.RawImapClient;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * The two ways a client reaches Postern with TLS: the implicit-TLS listener ({@code imaps}) and the STARTTLS
+ * listener ({@code imap}, TLS required). {@link #open} returns a connection that is encrypted, has read the greeting
+ * and may log in.
+ */
+enum ClientListener {
+    IMPLICIT_TLS {
+        @Override
+        int port(PosternHarness postern) {
+            return postern.implicitTlsPort();
+        }
+
+        @Override
+        RawImapClient open(PosternHarness postern) throws IOException {
+            RawImapClient client = RawImapClient.tls("127.0.0.1", port(postern));
+            String greeting = client.readLine();
+            assertTrue(greeting.startsWith("* OK [CAPABILITY IMAP4rev1"), greeting);
+            return client;
+        }
+    },
+    STARTTLS {
+        @Override
+        int port(PosternHarness postern) {
+            return postern.startTlsPort();
+        }
+
+        @Override
+        RawImapClient open(PosternHarness postern) throws IOException {
+            RawImapClient client = RawImapClient.plain("127.0.0.1", port(postern));
+            String greeting = client.readLine();
+            assertTrue(greeting.startsWith("* OK [CAPABILITY IMAP4rev1"), greeting);
+            List<String> reply = client.command("tls0", "STARTTLS");
+            assertEquals(1, reply.size(), reply::toString);
+            assertTrue(reply.get(0).startsWith("tls0 OK"), reply::toString);
+            client.startTls();
+            return client;
+        }
+    };
+
+    abstract int port(PosternHarness postern);
+
+    /** Connects, reads the greeting and (STARTTLS) upgrades: the next thing on the wire is the client's. */
+    abstract RawImapClient open(PosternHarness postern) throws IOException;
+
+    /**
+     * Reads lines until one matches, for at most {@code within}; fails with every line read when none does. Each
+     * read is bounded by the client's read timeout, so the whole wait is bounded.
+     */
+    static List<String> awaitLine(RawImapClient client, Predicate<String> wanted, Duration within, String what)
+            throws IOException {
+        long deadline = System.nanoTime() + within.toNanos();
+        List<String> seen = new ArrayList<>();
+        try {
+            while (System.nanoTime() < deadline) {
+                long left = Math.max(1, (deadline - System.nanoTime()) / 1_000_000);
+                client.timeout(Duration.ofMillis(left));
+                String line;
+                try {
+                    line = client.readLine();
+                } catch (java.net.SocketTimeoutException quiet) {
+                    break;
+                }
+                seen.add(line);
+                if (wanted.test(line)) {
+                    return seen;
+                }
+            }
+        } finally {
+            if (!client.socket().isClosed()) {
+                client.timeout(RawImapClient.DEFAULT_TIMEOUT);
+            }
+        }
+        return fail("no " + what + " within " + within.toMillis() + " ms; lines seen: " + seen);
+    }
+}
