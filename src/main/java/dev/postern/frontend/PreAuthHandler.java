@@ -150,8 +150,17 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
             } finally {
                 frame.wipe();
             }
-        } else if (msg instanceof FramerEvent.LiteralAnnounced) {
-            ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
+        } else if (msg instanceof FramerEvent.LiteralAnnounced announced) {
+            if (loginAllowed()) {
+                ctx.writeAndFlush(ImapResponse.continuation("Ready for literal data"));
+            } else {
+                // Before STARTTLS on a TLS-only listener a literal can only be a credential on its way in the
+                // clear: never invite it. (No pre-auth command needs one there.)
+                framer.rejectAnnouncedLiteral();
+                ctx.writeAndFlush(ImapResponse.tagged(announced.tag(), "NO",
+                        "[PRIVACYREQUIRED] Literals are not accepted before STARTTLS"));
+                countBad(ctx);
+            }
         } else if (msg instanceof FramerEvent.ClientResponse response) {
             onClientResponse(ctx, response.line());
         } else if (msg instanceof FramerEvent.Violation violation) {

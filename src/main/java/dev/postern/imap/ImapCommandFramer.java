@@ -36,6 +36,8 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
     private final List<byte[]> lines = new ArrayList<>(2);
     private final List<byte[]> literals = new ArrayList<>(2);
     private int literalSize;
+    /** Octets of the current partial line already searched for LF; 0 when a line starts. */
+    private int scannedWithoutLf;
     private String tag;
     private ChannelHandlerContext ctx;
 
@@ -69,6 +71,21 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
         }
     }
 
+    /**
+     * Refuses the synchronizing literal just announced: the client sends its octets only after {@code + }, so
+     * the partial command is dropped and the next line starts a new command.
+     */
+    public void rejectAnnouncedLiteral() {
+        if (state == State.LITERAL) {
+            lines.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
+            literals.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
+            lines.clear();
+            literals.clear();
+            tag = null;
+            state = State.LINE;
+        }
+    }
+
     /** The next line is a SASL client response, not a command. */
     public void expectClientResponse() {
         if (state == State.LINE) {
@@ -80,6 +97,7 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
 
     /** Drops every byte buffered after the last framed command and returns how many there were. */
     public int discardBuffered() {
+        scannedWithoutLf = 0;
         ByteBuf buffered = internalBuffer();
         int n = buffered.readableBytes();
         buffered.skipBytes(n);
@@ -148,7 +166,10 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
     /** One line without its CRLF (a bare LF is accepted too), or null when it has not fully arrived. */
     private byte[] readLine(ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), maxLineBytes + 2);
-        int lf = in.indexOf(in.readerIndex(), in.readerIndex() + limit, (byte) '\n');
+        // Resume the LF search where the last read left it: a line dripped byte by byte costs O(n), not O(n²).
+        int from = in.readerIndex() + Math.min(scannedWithoutLf, limit);
+        int lf = in.indexOf(from, in.readerIndex() + limit, (byte) '\n');
+        scannedWithoutLf = lf < 0 ? limit : 0;
         if (lf < 0) {
             if (in.readableBytes() > maxLineBytes + 1) {
                 fail(out, FramerEvent.Kind.LINE_TOO_LONG, "Line too long (limit " + maxLineBytes + " octets)");

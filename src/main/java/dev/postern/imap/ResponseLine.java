@@ -15,7 +15,7 @@ public record ResponseLine(String tag, String status, String code, String text) 
 
     public static ResponseLine parse(String line) {
         if (line.startsWith("+")) {
-            return new ResponseLine("+", "", null, line.length() > 2 ? line.substring(2) : "");
+            return new ResponseLine("+", "", null, line.startsWith("+ ") ? line.substring(2) : line.substring(1));
         }
         int sp = line.indexOf(' ');
         if (sp <= 0) {

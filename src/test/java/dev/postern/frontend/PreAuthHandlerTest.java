@@ -223,7 +223,12 @@ class PreAuthHandlerTest {
         assertTrue(line.length() > 31_000, "line is " + line.length());
         byte[] input = line.toString().getBytes(ISO_8859_1);
         List<String> expected = List.of("* ID NIL", "a OK ID completed.");
-        for (List<byte[]> chunks : List.of(List.of(input), oneByteAtATime(input))) {
+        // Whole, and in 61-octet reads (one byte at a time would only re-test the framer, slowly).
+        List<byte[]> reads = new ArrayList<>();
+        for (int i = 0; i < input.length; i += 61) {
+            reads.add(Arrays.copyOfRange(input, i, Math.min(input.length, i + 61)));
+        }
+        for (List<byte[]> chunks : List.of(List.of(input), reads)) {
             try (Session s = Session.greeted(PLAIN)) {
                 chunks.forEach(s::send);
                 assertEquals(expected, s.lines());
@@ -391,6 +396,17 @@ class PreAuthHandlerTest {
                 List.of(List.of("alice", PASSWORD)));
     }
 
+    @Test
+    void aLiteralIsNeverInvitedBeforeStartTlsOnATlsOnlyListener() {
+        try (Session s = Session.greeted(STARTTLS_REQUIRED)) {
+            s.send("a LOGIN {5}\r\n");
+            assertEquals(List.of("a NO [PRIVACYREQUIRED] Literals are not accepted before STARTTLS"), s.lines());
+            s.send("b NOOP\r\n");
+            assertEquals(List.of("b OK NOOP completed."), s.lines());
+            assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
     // ---------------------------------------------------------------- STARTTLS
 
     @Test
@@ -540,6 +556,29 @@ class PreAuthHandlerTest {
                     "c OK Capability completed.", "+ Ready for literal data"), s.lines());
             s.send("pw1\r\n");
             assertEquals(List.of(List.of("alice", PASSWORD), List.of("bob", "pw1")), s.gateway.userAndPasswords());
+        }
+    }
+
+    @Test
+    void aSecondLoginPipelinedBehindARejectedOneRunsNextAndItsTailWaitsAgain() {
+        try (Session s = Session.greeted(PLAIN)) {
+            EmbeddedChannel backend = backendOn(s.ch);
+            try {
+                s.send("a LOGIN alice wrong-password\r\nb LOGIN alice " + PASSWORD + "\r\nc NOOP\r\n");
+                assertEquals(1, s.gateway.logins.size());
+                s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+                assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
+                assertEquals(List.of(List.of("alice", "wrong-password"), List.of("alice", PASSWORD)),
+                        s.gateway.userAndPasswords());
+                assertFalse(s.ch.config().isAutoRead(), "the second login pauses reading again");
+                s.gateway.last().promise().setSuccess(new LoginResult.LoggedIn(backend, "b1", List.of("IMAP4rev1")));
+                s.ch.runPendingTasks();
+                assertEquals(List.of("b OK [CAPABILITY IMAP4rev1] Logged in"), s.lines());
+                assertEquals("c NOOP\r\n", outbound(backend));
+            } finally {
+                s.ch.close();
+                backend.finishAndReleaseAll();
+            }
         }
     }
 
@@ -788,6 +827,13 @@ class PreAuthHandlerTest {
                 backend.writeInbound(backend.alloc().buffer().writeBytes("* 1 EXISTS\r\n".getBytes(ISO_8859_1)));
                 assertEquals(List.of("* 1 EXISTS"), s.lines());
                 assertEquals(1, s.gateway.logins.size());
+
+                // The pre-auth timers are gone: past the login timeout and the pre-auth idle time nothing closes.
+                s.ch.advanceTimeBy(5, TimeUnit.MINUTES);
+                s.ch.runScheduledPendingTasks();
+                assertTrue(s.ch.isActive());
+                assertTrue(backend.isActive());
+                assertEquals(List.of(), s.lines());
             } finally {
                 s.ch.close();
                 backend.finishAndReleaseAll();
