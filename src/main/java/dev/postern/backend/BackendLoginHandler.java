@@ -17,6 +17,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -189,9 +190,11 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         }
     }
 
+    /** "TLS to host:port failed: reason"; with a null cause, the text up to the reason. */
     private String tlsFailure(Throwable cause) {
         return "TLS to " + backendName + (tls != null && backend != null && !tls.serverName(backend).equals(backend.host())
-                ? " (as " + tls.serverName(backend) + ")" : "") + " failed: " + BackendTls.failureReason(cause);
+                ? " (as " + tls.serverName(backend) + ")" : "") + " failed: "
+                + (cause == null ? "" : BackendTls.failureReason(cause));
     }
 
     private void login(ChannelHandlerContext ctx) {
@@ -312,14 +315,14 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             onHandshake(ctx, handshake);
         } else if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
-            fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
+            failClosed(ctx);
         }
         ctx.fireUserEventTriggered(evt);
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
+        failClosed(ctx);
         ctx.fireChannelInactive();
     }
 
@@ -350,6 +353,20 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void wipePending() {
         pendingParts.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
         pendingParts.clear();
+    }
+
+    /** The backend closed: during a TLS handshake that is a TLS failure (a protocol or cipher it refuses, say). */
+    private void failClosed(ChannelHandlerContext ctx) {
+        if (state != State.DONE && ctx.pipeline().get(PipelineNames.BACKEND_TLS) instanceof SslHandler ssl
+                && !ssl.handshakeFuture().isSuccess()) {
+            Throwable cause = ssl.handshakeFuture().cause();
+            fail(ctx, ProxyFailure.TLS, cause != null && !(cause instanceof java.nio.channels.ClosedChannelException)
+                    ? tlsFailure(cause)
+                    : tlsFailure(null) + "the backend closed the connection during the handshake "
+                            + "(does it accept the pool's protocols and ciphers?)");
+        } else {
+            fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection");
+        }
     }
 
     private static boolean isTlsFailure(Throwable cause) {

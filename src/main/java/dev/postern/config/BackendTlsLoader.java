@@ -63,7 +63,8 @@ final class BackendTlsLoader {
         List<Object> rawPins = node.list("pin_sha256");
         for (int i = 0; i < rawPins.size(); i++) {
             Object raw = rawPins.get(i);
-            String hex = raw instanceof String s ? s.replace(":", "").strip().toLowerCase(Locale.ROOT) : "";
+            String hex = raw instanceof Map || raw instanceof List ? ""
+                    : String.valueOf(raw).replace(":", "").strip().toLowerCase(Locale.ROOT);
             if (SHA256_HEX.matcher(hex).matches()) {
                 pins.add(hex);
             } else {

@@ -25,7 +25,7 @@ public final class RouteSources {
                                    ScheduledExecutorService scheduler) throws SourceException {
         List<RouteSource> sources = new ArrayList<>();
         if (!routes.staticRoutes().isEmpty()) {
-            sources.add(new StaticRouteSource(routes.staticRoutes(), pools));
+            sources.add(new StaticRouteSource(routes.staticRoutes(), pools, names));
         }
         int i = 0;
         for (RouteSourceConfig config : routes.sources()) {

@@ -11,8 +11,13 @@ public final class StaticRouteSource implements RouteSource {
     private final Map<String, Route> routes;
 
     public StaticRouteSource(Map<String, String> table, Set<String> pools) {
+        this(table, pools, null);
+    }
+
+    /** Keys normalized with {@code names} (as routes files are), so "alice" meets "alice@default.domain". */
+    public StaticRouteSource(Map<String, String> table, Set<String> pools, LoginNames names) {
         Map<String, Route> parsed = new HashMap<>();
-        table.forEach((user, target) -> parsed.put(user, Route.parse(target, pools)));
+        table.forEach((user, target) -> parsed.put(names == null ? user : names.key(user), Route.parse(target, pools)));
         this.routes = Map.copyOf(parsed);
     }
 

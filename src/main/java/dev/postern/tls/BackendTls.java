@@ -89,15 +89,32 @@ public final class BackendTls {
             String lower = message.toLowerCase(Locale.ROOT);
             if (lower.contains("subject alternative") || lower.contains("no name matching")
                     || lower.contains("hostname") && lower.contains("match")) {
-                return "certificate name mismatch (" + message + ")";
+                return "certificate name mismatch (" + bounded(message) + ")";
             }
             if (t instanceof CertPathBuilderException || t instanceof CertPathValidatorException
                     || lower.contains("unable to find valid certification path") || lower.contains("pkix path")) {
-                return "unknown CA: the certificate does not chain to a trusted CA (" + message + ")";
+                return "unknown CA: the certificate does not chain to a trusted CA ("
+                        + bounded(innermostMessage(t)) + ")";
             }
         }
         Throwable deepest = chain.get(chain.size() - 1);
         String message = deepest.getMessage();
-        return message == null || message.isBlank() ? deepest.getClass().getSimpleName() : message;
+        return message == null || message.isBlank() ? deepest.getClass().getSimpleName() : bounded(message);
+    }
+
+    private static String innermostMessage(Throwable t) {
+        String message = t.getMessage();
+        for (Throwable c = t.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            if (c.getMessage() != null && !c.getMessage().isBlank()) {
+                message = c.getMessage();
+            }
+        }
+        return String.valueOf(message);
+    }
+
+    /** One log line's worth: the JDK's name-check message lists the whole chain. */
+    private static String bounded(String message) {
+        String oneLine = message.replaceAll("[\\r\\n]+", " ");
+        return oneLine.length() > 300 ? oneLine.substring(0, 300) + "..." : oneLine;
     }
 }

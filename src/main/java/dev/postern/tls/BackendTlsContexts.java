@@ -109,6 +109,7 @@ public final class BackendTlsContexts implements AutoCloseable {
         String key = "pools." + pool + ".tls";
         SslProvider provider = provider(providerName);
         List<String> ciphers = tls.ciphers().isEmpty() ? DEFAULT_CIPHERS : tls.ciphers();
+        checkCiphers(key, tls.ciphers(), provider);
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)
                 .protocols(tls.protocols())
@@ -155,11 +156,10 @@ public final class BackendTlsContexts implements AutoCloseable {
                               List<String> ciphers) throws TlsSetupException {
         if (!tls.ciphers().isEmpty()) {
             List<String> enabled = context.cipherSuites();
-            for (String cipher : ciphers) {
-                if (!enabled.contains(cipher)) {
-                    throw new TlsSetupException(key + ".ciphers: '" + cipher + "' is not supported by the " + provider
-                            + " TLS provider (supported here: " + enabled + ")", null);
-                }
+            List<String> dropped = ciphers.stream().filter(c -> !enabled.contains(c)).toList();
+            if (!dropped.isEmpty()) {
+                throw new TlsSetupException(key + ".ciphers: " + dropped + " not usable with the " + provider
+                        + " TLS provider", null);
             }
         }
         SSLEngine engine = context.newEngine(UnpooledByteBufAllocator.DEFAULT);
@@ -181,6 +181,28 @@ public final class BackendTlsContexts implements AutoCloseable {
             }
         } finally {
             ReferenceCountUtil.release(engine);
+        }
+    }
+
+    /** Each configured suite must be known to the provider (Java/IANA names; OpenSSL names too for BoringSSL). */
+    private static void checkCiphers(String key, List<String> ciphers, SslProvider provider) throws TlsSetupException {
+        List<String> unknown;
+        if (provider == SslProvider.JDK) {
+            List<String> supported;
+            try {
+                javax.net.ssl.SSLContext jdk = javax.net.ssl.SSLContext.getInstance("TLS");
+                jdk.init(null, null, null);
+                supported = Arrays.asList(jdk.getSupportedSSLParameters().getCipherSuites());
+            } catch (java.security.GeneralSecurityException e) {
+                throw new TlsSetupException(key + ": the JDK TLS provider is unusable: " + e.getMessage(), e);
+            }
+            unknown = ciphers.stream().filter(c -> !supported.contains(c)).toList();
+        } else {
+            unknown = ciphers.stream().filter(c -> !OpenSsl.isCipherSuiteAvailable(c)).toList();
+        }
+        if (!unknown.isEmpty()) {
+            throw new TlsSetupException(key + ".ciphers: " + String.join(", ", unknown.stream().map(c -> "'" + c + "'")
+                    .toList()) + " not supported by the " + provider + " TLS provider", null);
         }
     }
 

@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * Reads the ClientHello before any TLS engine does. ALPN (RFC 7301): a client that offers protocols but not
  * {@code imap} is refused with a fatal {@code no_application_protocol} alert — the ALPACA cross-protocol
  * mitigation — and with {@code alpn: required} so is a client that offers none. Otherwise the SNI name picks the
- * certificate and an {@link SslHandler} takes this handler's place; the buffered ClientHello flows into it.
+ * certificate set, the client's ECDSA support picks ECDSA or RSA within it, and an {@link SslHandler} takes this
+ * handler's place; the buffered ClientHello flows into it.
  */
 final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     private static final Logger LOG = LoggerFactory.getLogger(ClientHelloHandler.class);
@@ -35,6 +36,8 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     private final ProxyMetrics metrics;
     private final Duration timeout;
     private ScheduledFuture<?> timer;
+    /** Set once the alert is written: the bytes still buffered (and any that follow) are dropped, not re-judged. */
+    private boolean refused;
 
     ClientHelloHandler(ServerTls tls, ListenerConfig listener, ProxyMetrics metrics, Duration timeout) {
         this.tls = tls;
@@ -70,6 +73,17 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
     }
 
     @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, java.util.List<Object> out) throws Exception {
+        if (refused) {
+            // Without this the decoder would look at the same ClientHello again on channelInactive (and count and
+            // log the refusal once per look).
+            in.skipBytes(in.readableBytes());
+            return;
+        }
+        super.decode(ctx, in, out);
+    }
+
+    @Override
     protected Future<SslContext> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) {
         ClientHello hello = ClientHello.parse(clientHello);
         if (hello.alpn() != null && !hello.alpn().contains(ServerContextFactory.ALPN_IMAP)) {
@@ -78,13 +92,14 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
         if (hello.alpn() == null && listener.alpn() == ListenerConfig.Alpn.REQUIRED) {
             return ctx.executor().newFailedFuture(new Refused("client offered no ALPN and the listener requires imap"));
         }
-        return ctx.executor().newSucceededFuture(tls.select(hello.serverName()));
+        return ctx.executor().newSucceededFuture(tls.select(hello.serverName(), hello.acceptsEcdsa()));
     }
 
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, Future<SslContext> future) {
         cancelTimer();
         if (!future.isSuccess()) {
+            refused = true;
             metrics.tlsHandshake(listener.name(), "failed", "alpn");
             LOG.info("[{}] TLS refused: {}", id(ctx), future.cause().getMessage());
             ctx.writeAndFlush(Unpooled.wrappedBuffer(NO_APPLICATION_PROTOCOL)).addListener(ChannelFutureListener.CLOSE);

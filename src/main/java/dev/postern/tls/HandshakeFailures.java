@@ -23,7 +23,8 @@ public final class HandshakeFailures {
                 return "closed";
             }
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
-            if (m.contains("protocol") && (m.contains("version") || m.contains("unsupported"))) {
+            // BoringSSL: UNSUPPORTED_PROTOCOL; JDK: "Client requested protocol TLSv1.1 is not enabled or supported"
+            if (m.contains("protocol") && (m.contains("version") || m.contains("supported"))) {
                 return "protocol_version";
             }
             if (m.contains("cipher") || m.contains("no_shared") || m.contains("handshake_failure")) {

@@ -70,23 +70,44 @@ public final class ServerTls implements AutoCloseable {
         List<SslContext> all = new ArrayList<>();
         try {
             Map<String, Instant> notAfter = new LinkedHashMap<>();
-            ServerContextFactory.Built main = ServerContextFactory.build(config.defaultCertificates(), provider,
-                    config.sessions(), tickets, refuseExpired);
-            all.add(main.context());
-            notAfter.put("default", TlsSnapshot.earliest(main.leaves()));
-            Map<String, SslContext> byName = new LinkedHashMap<>();
+            TlsSnapshot.CertificateSet main = buildSet(config.defaultCertificates(), refuseExpired, all, notAfter, "default");
+            Map<String, TlsSnapshot.CertificateSet> byName = new LinkedHashMap<>();
             for (TlsConfig.SniEntry entry : config.sni()) {
-                ServerContextFactory.Built built = ServerContextFactory.build(entry.certificates(), provider,
-                        config.sessions(), tickets, refuseExpired);
-                all.add(built.context());
-                notAfter.put(entry.names().get(0), TlsSnapshot.earliest(built.leaves()));
-                entry.names().forEach(name -> byName.put(name, built.context()));
+                TlsSnapshot.CertificateSet set = buildSet(entry.certificates(), refuseExpired, all, notAfter,
+                        entry.names().get(0));
+                entry.names().forEach(name -> byName.put(name, set));
             }
-            return new TlsSnapshot(main.context(), TlsSnapshot.mapping(main.context(), byName), all, notAfter);
+            return new TlsSnapshot(main, TlsSnapshot.mapping(main, byName), all, notAfter);
         } catch (TlsSetupException | RuntimeException e) {
             all.forEach(io.netty.util.ReferenceCountUtil::release);
             throw e;
         }
+    }
+
+    /**
+     * One context with every pair of the set and, when the set mixes ECDSA and RSA certificates, one with the RSA
+     * pairs only: {@link ClientHelloHandler} hands that one to clients that cannot verify ECDSA.
+     */
+    private TlsSnapshot.CertificateSet buildSet(List<TlsConfig.CertificatePair> pairs, boolean refuseExpired,
+                                               List<SslContext> all, Map<String, Instant> notAfter, String name)
+            throws TlsSetupException {
+        ServerContextFactory.Built built = ServerContextFactory.build(pairs, provider, config.sessions(), tickets,
+                refuseExpired);
+        all.add(built.context());
+        notAfter.put(name, TlsSnapshot.earliest(built.leaves()));
+        List<TlsConfig.CertificatePair> rsa = new ArrayList<>();
+        for (int i = 0; i < pairs.size(); i++) {
+            if ("RSA".equals(built.leaves().get(i).getPublicKey().getAlgorithm())) {
+                rsa.add(pairs.get(i));
+            }
+        }
+        if (rsa.isEmpty() || rsa.size() == pairs.size()) {
+            return new TlsSnapshot.CertificateSet(built.context(), null);
+        }
+        ServerContextFactory.Built rsaOnly = ServerContextFactory.build(rsa, provider, config.sessions(), tickets,
+                refuseExpired);
+        all.add(rsaOnly.context());
+        return new TlsSnapshot.CertificateSet(built.context(), rsaOnly.context());
     }
 
     /** Rebuilds every context from the files; on failure keeps the running ones. Returns true when swapped. */
@@ -178,7 +199,12 @@ public final class ServerTls implements AutoCloseable {
 
     /** The context for a server name (SNI), or the default one. */
     public SslContext select(String serverName) {
-        return current.get().select(serverName);
+        return current.get().select(serverName, true);
+    }
+
+    /** The context for a server name (SNI) and a client that can or cannot verify an ECDSA certificate. */
+    SslContext select(String serverName, boolean acceptsEcdsa) {
+        return current.get().select(serverName, acceptsEcdsa);
     }
 
     /**

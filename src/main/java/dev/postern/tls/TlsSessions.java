@@ -15,11 +15,14 @@ public final class TlsSessions {
 
     private static Method find() {
         try {
-            Class<?> engine = Class.forName("io.netty.handler.ssl.ReferenceCountedOpenSslEngine");
+            // Not initialised here: the class's static initialiser calls into netty-tcnative, which is not loaded
+            // when only the JDK provider is in use (an UnsatisfiedLinkError would then fail every handshake).
+            Class<?> engine = Class.forName("io.netty.handler.ssl.ReferenceCountedOpenSslEngine", false,
+                    TlsSessions.class.getClassLoader());
             Method m = engine.getDeclaredMethod("isSessionReused");
             m.setAccessible(true);
             return m;
-        } catch (ReflectiveOperationException | RuntimeException e) {
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
             return null;
         }
     }

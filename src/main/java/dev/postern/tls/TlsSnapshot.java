@@ -10,20 +10,31 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One generation of server contexts: the default one, the SNI mapping (exact names and {@code *.domain}
- * wildcards; unknown or absent names get the default), and each certificate's expiry by name for the gauge.
+ * One generation of server contexts: the default certificate set, the SNI mapping (exact names and
+ * {@code *.domain} wildcards; unknown or absent names get the default), and each certificate's expiry by name for
+ * the gauge.
  */
-record TlsSnapshot(SslContext defaultContext, Mapping<String, SslContext> sni, List<SslContext> all,
+record TlsSnapshot(CertificateSet defaultSet, Mapping<String, CertificateSet> sni, List<SslContext> all,
                    Map<String, Instant> notAfter) {
 
-    static Mapping<String, SslContext> mapping(SslContext fallback, Map<String, SslContext> byName) {
-        DomainWildcardMappingBuilder<SslContext> builder = new DomainWildcardMappingBuilder<>(fallback);
+    /**
+     * The contexts of one certificate set: {@code preferred} holds every configured pair; {@code rsaOnly}, present
+     * when the set mixes ECDSA and RSA certificates, holds the RSA ones for clients that cannot verify ECDSA.
+     */
+    record CertificateSet(SslContext preferred, SslContext rsaOnly) {
+        SslContext select(boolean acceptsEcdsa) {
+            return acceptsEcdsa || rsaOnly == null ? preferred : rsaOnly;
+        }
+    }
+
+    static Mapping<String, CertificateSet> mapping(CertificateSet fallback, Map<String, CertificateSet> byName) {
+        DomainWildcardMappingBuilder<CertificateSet> builder = new DomainWildcardMappingBuilder<>(fallback);
         byName.forEach(builder::add);
         return builder.build();
     }
 
-    SslContext select(String serverName) {
-        return serverName == null ? defaultContext : sni.map(serverName);
+    SslContext select(String serverName, boolean acceptsEcdsa) {
+        return (serverName == null ? defaultSet : sni.map(serverName)).select(acceptsEcdsa);
     }
 
     /** Drops this generation's references; handshakes in flight keep their own. */
