@@ -290,7 +290,8 @@ public final class ConfigLoader {
                 staticNode.problem(e.getKey(), problem);
                 continue;
             }
-            statics.put(e.getKey().strip().toLowerCase(Locale.ROOT), target);
+            // Normalized later with the configured login_names rules, exactly like a login.
+            statics.put(e.getKey(), target);
         }
         List<RouteSourceConfig> sources = RouteSourcesLoader.sources(node, pools.keySet(), base);
         ConfigNode cache = node.child("cache");

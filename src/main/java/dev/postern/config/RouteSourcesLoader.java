@@ -114,7 +114,7 @@ final class RouteSourcesLoader {
 
     private static RouteSourceConfig http(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "url", "timeout", "send_password", "headers", "max_concurrent"));
-        URI url = uri(node, "url", Set.of("http", "https"));
+        URI url = uri(node, "url", List.of("http", "https"));
         Map<String, String> headers = new LinkedHashMap<>();
         node.entries("headers").forEach((k, v) -> {
             if (!k.matches("[A-Za-z0-9-]+") || String.valueOf(v).chars().anyMatch(c -> c < 0x20)) {
@@ -134,7 +134,7 @@ final class RouteSourcesLoader {
                 "default_port", "pool_size", "timeout", "threads", "queue"));
         List<URI> urls = new ArrayList<>();
         if (node.has("url")) {
-            URI u = uri(node, "url", Set.of("ldap", "ldaps"));
+            URI u = uri(node, "url", List.of("ldap", "ldaps"));
             if (u != null) {
                 urls.add(u);
             }
@@ -179,7 +179,7 @@ final class RouteSourcesLoader {
                 timeout, threads, queue);
     }
 
-    private static URI uri(ConfigNode node, String key, Set<String> schemes) {
+    private static URI uri(ConfigNode node, String key, List<String> schemes) {
         if (!node.has(key)) {
             node.problem(key, "missing");
             return null;

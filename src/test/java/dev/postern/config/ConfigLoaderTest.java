@@ -291,7 +291,8 @@ class ConfigLoaderTest {
         assertEquals(List.of(new HostPort("10.0.0.1", 143), new HostPort("2001:db8::1", 143)),
                 main.backends().stream().map(BackendConfig::address).toList());
         assertEquals(List.of(1, 3), main.backends().stream().map(BackendConfig::weight).toList());
-        assertEquals(Map.of("alice@example.org", "main", "bob@example.org", "10.0.0.9:143"),
+        // Keys stay as written; StaticRouteSource normalizes them with the login_names rules, like a login.
+        assertEquals(Map.of("Alice@Example.org", "main", "bob@example.org", "10.0.0.9:143"),
                 config.routes().staticRoutes());
 
         ConfigException e = assertThrows(ConfigException.class, () -> load("""
