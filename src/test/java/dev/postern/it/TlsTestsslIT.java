@@ -40,9 +40,12 @@ import org.junit.jupiter.api.TestMethodOrder;
  * cipher ({@code -e}). Client simulation ({@code -c}) is left out: its clients are browsers offering ALPN
  * {@code h2}/{@code http/1.1}, which Postern refuses by design (the ALPACA mitigation), so it says nothing about mail
  * clients and only lengthens the run.
+ *
+ * <p>Named {@code TlsTestsslIT}, not {@code TestsslIT}: Surefire's default includes take every {@code Test*} class,
+ * so that name would run this audit twice, once as a unit test.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class TestsslIT {
+class TlsTestsslIT {
     private static final Duration RUN_TIMEOUT = Duration.ofMinutes(8);
     private static final List<String> CHECKS = List.of("-p", "-s", "-f", "-S", "-P", "-U", "-e");
     private static final Pattern OBJECT = Pattern.compile("\\{([^{}]*)}");
