@@ -206,16 +206,9 @@ public final class BackendTlsContexts implements AutoCloseable {
         }
     }
 
+    /** The same provider choice as the client side: one TLS library per process. */
     private static SslProvider provider(String name) {
-        if ("jdk".equalsIgnoreCase(name)) {
-            return SslProvider.JDK;
-        }
-        if (OpenSsl.isAvailable()) {
-            return SslProvider.OPENSSL_REFCNT;
-        }
-        LOG.warn("OpenSSL (netty-tcnative BoringSSL) unavailable, backend TLS uses the JDK provider: {}",
-                String.valueOf(OpenSsl.unavailabilityCause()));
-        return SslProvider.JDK;
+        return ServerContextFactory.provider(name == null ? null : name.toLowerCase(java.util.Locale.ROOT));
     }
 
     private static String rootMessage(Throwable e) {

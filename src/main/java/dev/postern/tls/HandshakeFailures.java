@@ -23,6 +23,15 @@ public final class HandshakeFailures {
                 return "closed";
             }
             String m = String.valueOf(t.getMessage()).toLowerCase(Locale.ROOT);
+            if (m.contains("close_notify")) {
+                return "closed";
+            }
+            if (m.contains("wrong_version_number")) {
+                return "protocol_version";
+            }
+            if (m.contains("curve") || m.contains("no_shared_group")) {
+                return "no_shared_cipher";
+            }
             // BoringSSL: UNSUPPORTED_PROTOCOL; JDK: "Client requested protocol TLSv1.1 is not enabled or supported"
             if (m.contains("protocol") && (m.contains("version") || m.contains("supported"))) {
                 return "protocol_version";
