@@ -165,7 +165,14 @@ public final class BackendConnector implements BackendGateway {
                                     attemptPromise, backend, backend.toString(), timeouts.backendLogin(), tls));
                         }
                     });
-            bootstrap.connect(address).addListener(connect -> {
+            var connecting = bootstrap.connect(address);
+            // The client went away (its handler cancels the login): stop this attempt where it stands.
+            promise.addListener(f -> {
+                if (f.isCancelled()) {
+                    connecting.channel().close();
+                }
+            });
+            connecting.addListener(connect -> {
                 if (!connect.isSuccess()) {
                     attemptPromise.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
                             "connect to " + backend + " failed: " + connect.cause().getMessage()));

@@ -69,6 +69,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     private String authTag;
     private ScheduledFuture<?> loginDeadline;
     private boolean clientInputShut;
+    /** The backend login in flight; cancelled when the client goes away so the backend is not logged in for nobody. */
+    private Future<LoginResult> loginFuture;
 
     public PreAuthHandler(FrontendSettings settings, ImapCommandFramer framer) {
         this.settings = settings;
@@ -92,6 +94,9 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         state = State.DONE;
         cancelDeadline();
+        if (loginFuture != null && !loginFuture.isDone()) {
+            loginFuture.cancel(false);
+        }
         ctx.fireChannelInactive();
     }
 
@@ -141,6 +146,9 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (state == State.DONE) {
+            if (msg instanceof CommandFrame frame) {
+                frame.wipe();
+            }
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -382,8 +390,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         ctx.channel().config().setAutoRead(false);
         long started = System.nanoTime();
         String user = credentials.userName();
-        settings.gateway().login(session, credentials, failedLogins + 1, ctx.channel().eventLoop())
-                .addListener((Future<LoginResult> f) -> onLoginDone(ctx, tag, user, credentials, started, f));
+        loginFuture = settings.gateway().login(session, credentials, failedLogins + 1, ctx.channel().eventLoop());
+        loginFuture.addListener((Future<LoginResult> f) -> onLoginDone(ctx, tag, user, credentials, started, f));
     }
 
     private void onLoginDone(ChannelHandlerContext ctx, String tag, String user, Credentials credentials, long started,
@@ -425,7 +433,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter {
         Handoff.start(ctx.channel(), PipelineNames.FRONT_LOGIN_PHASE, in.backend(), PipelineNames.BACKEND_LOGIN_PHASE,
                 settings.timeouts().postLoginIdle(), id());
         if (clientInputShut && in.backend() instanceof DuplexChannel backend) {
-            backend.shutdownOutput();
+            // After what the client pipelined has been written: shutting output drops unflushed data.
+            backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> backend.shutdownOutput());
         }
     }
 

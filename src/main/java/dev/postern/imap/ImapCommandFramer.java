@@ -115,6 +115,19 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
         super.handlerAdded(ctx);
     }
 
+    /**
+     * A half-close (FIN) while paused must not end framing: the decoder's default decodes one last time and then
+     * releases what it holds, which here is what the client pipelined behind its login, still owed to the backend.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && state == State.PAUSED) {
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         switch (state) {

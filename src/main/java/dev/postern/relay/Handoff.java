@@ -31,10 +31,16 @@ public final class Handoff {
         bp.addLast(PipelineNames.RELAY, new RelayHandler(front, sessionId));
         removeAll(fp, frontHandlers);
         removeAll(bp, backendHandlers);
-        front.config().setAutoRead(true);
-        backend.config().setAutoRead(true);
-        front.read();
-        backend.read();
+        // A side whose input is already shut (the client's FIN during the login) has nothing left to read; arming
+        // reads on it again fails under Netty 4.2's epoll (fd already out of the epoll set) and closes the session.
+        if (!inputShut(front)) {
+            front.config().setAutoRead(true);
+            front.read();
+        }
+        if (!inputShut(backend)) {
+            backend.config().setAutoRead(true);
+            backend.read();
+        }
         // A side that closed before the relay was in place never tells it so: close its peer here.
         if (!backend.isActive()) {
             RelayHandler.closeAfterFlush(front);
@@ -42,6 +48,10 @@ public final class Handoff {
         if (!front.isActive()) {
             backend.close();
         }
+    }
+
+    private static boolean inputShut(Channel channel) {
+        return channel instanceof io.netty.channel.socket.DuplexChannel duplex && duplex.isInputShutdown();
     }
 
     private static void removeAll(ChannelPipeline pipeline, List<String> names) {

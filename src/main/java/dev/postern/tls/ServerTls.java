@@ -47,6 +47,9 @@ public final class ServerTls implements AutoCloseable {
     private final TicketKeys tickets = new TicketKeys();
     private final AtomicReference<TlsSnapshot> current = new AtomicReference<>();
     private final Map<Path, Object> stamps = new HashMap<>();
+    private static final long RETIRE_AFTER_SECONDS = 30;
+    private final java.util.Queue<TlsSnapshot> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private volatile ScheduledExecutorService scheduler;
     private Counter reloadOk;
     private Counter reloadFailed;
 
@@ -115,7 +118,7 @@ public final class ServerTls implements AutoCloseable {
         try {
             TlsSnapshot fresh = build(true);
             TlsSnapshot old = current.getAndSet(fresh);
-            old.release();
+            retire(old);
             stamps.clear();
             stamps.putAll(stampFiles());
             if (reloadOk != null) {
@@ -143,8 +146,33 @@ public final class ServerTls implements AutoCloseable {
         return reload();
     }
 
+    /**
+     * Releases a replaced generation after a grace period: an event loop may be between {@link #select} and
+     * creating its engine from it right now. Engines hold their own reference, so open sessions never depend on it.
+     */
+    private void retire(TlsSnapshot old) {
+        ScheduledExecutorService s = scheduler;
+        if (s == null) {
+            old.release();
+            return;
+        }
+        retired.add(old);
+        try {
+            s.schedule(() -> {
+                if (retired.remove(old)) {
+                    old.release();
+                }
+            }, RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            if (retired.remove(old)) {
+                old.release();
+            }
+        }
+    }
+
     /** Watches the files and rotates ticket keys, on {@code scheduler}. */
     public void start(ScheduledExecutorService scheduler) {
+        this.scheduler = scheduler;
         long check = config.reloadInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
         long rotate = config.sessions().ticketKeyRotation().toMillis();
@@ -235,6 +263,9 @@ public final class ServerTls implements AutoCloseable {
         TlsSnapshot s = current.getAndSet(null);
         if (s != null) {
             s.release();
+        }
+        for (TlsSnapshot r; (r = retired.poll()) != null; ) {
+            r.release();
         }
     }
 }
