@@ -7,13 +7,4 @@
 # About a minute with the defaults; everything runs on 127.0.0.1 and stops by itself. No Dovecot needed (the
 # client stops at Postern's greeting). Extra Maven flags (e.g. -o for offline) go in POSTERN_MVN_FLAGS.
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-# shellcheck disable=SC2086 # word splitting of the flags is intended
-mvn -q -B -ntp ${POSTERN_MVN_FLAGS:-} test-compile
-classpath_file=$(mktemp)
-trap 'rm -f "$classpath_file"' EXIT
-# shellcheck disable=SC2086
-mvn -q -B -ntp ${POSTERN_MVN_FLAGS:-} dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile="$classpath_file"
-exec java -Dlogback.configurationFile=deploy/bench/logback-bench.xml \
-    -cp "target/classes:target/test-classes:$(cat "$classpath_file")" dev.postern.bench.TlsHandshakeBenchmark "$@"
+exec bash "$(dirname "${BASH_SOURCE[0]}")/run-bench.sh" dev.postern.bench.TlsHandshakeBenchmark "$@"

@@ -86,4 +86,14 @@ enum ClientListener {
         }
         return fail("no " + what + " within " + within.toMillis() + " ms; lines seen: " + seen);
     }
+
+    /** A per-listener user name, so tests on the two listeners never share a mailbox. */
+    String user(String base) {
+        return base + "-" + name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    /** The distinctive test password of a user (DovecotServer registers it with the log guard). */
+    static String password(String user) {
+        return "Pw-it-7f3a9c-" + user;
+    }
 }

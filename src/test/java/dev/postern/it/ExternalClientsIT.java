@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.ProxiedDovecot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,7 @@ class ExternalClientsIT {
 
     private static DovecotServer dovecot;
     private static PosternHarness postern;
+    private static ProxiedDovecot fixture;
 
     @TempDir
     static Path tmp;
@@ -50,26 +52,24 @@ class ExternalClientsIT {
                 builder.user(user(base, listener), password(user(base, listener)));
             }
         }
-        dovecot = builder.start();
-        postern = PosternHarness.start("", dovecot.host() + ":" + dovecot.port());
+        fixture = ProxiedDovecot.start(builder);
+        dovecot = fixture.dovecot();
+        postern = fixture.postern();
     }
 
     @AfterAll
     static void stop() {
-        if (postern != null) {
-            postern.close();
-        }
-        if (dovecot != null) {
-            dovecot.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     private static String user(String base, ClientListener listener) {
-        return base + "-" + listener.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return listener.user(base);
     }
 
     private static String password(String user) {
-        return "Pw-it-7f3a9c-" + user;
+        return ClientListener.password(user);
     }
 
     // ---- curl --------------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.ProxiedDovecot;
 import dev.postern.testing.RawImapClient;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -17,20 +18,19 @@ import org.junit.jupiter.api.Test;
 class HalfCloseDuringLoginIT {
     static DovecotServer dovecot;
     static PosternHarness postern;
+    private static ProxiedDovecot fixture;
 
     @BeforeAll
     static void start() {
-        dovecot = DovecotServer.builder().user("alice", "half-close-pass-1").start();
-        postern = PosternHarness.start("", dovecot.host() + ":" + dovecot.port());
+        fixture = ProxiedDovecot.start(DovecotServer.builder().user("alice", "half-close-pass-1"));
+        dovecot = fixture.dovecot();
+        postern = fixture.postern();
     }
 
     @AfterAll
     static void stop() {
-        if (postern != null) {
-            postern.close();
-        }
-        if (dovecot != null) {
-            dovecot.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

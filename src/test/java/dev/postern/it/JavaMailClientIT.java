@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.ProxiedDovecot;
 import dev.postern.testing.TestSecrets;
 import jakarta.mail.AuthenticationFailedException;
 import jakarta.mail.Folder;
@@ -52,6 +53,7 @@ class JavaMailClientIT {
 
     private static DovecotServer dovecot;
     private static PosternHarness postern;
+    private static ProxiedDovecot fixture;
 
     @BeforeAll
     static void start() {
@@ -61,26 +63,24 @@ class JavaMailClientIT {
                 builder.user(user(base, listener), password(user(base, listener)));
             }
         }
-        dovecot = builder.start();
-        postern = PosternHarness.start("", dovecot.host() + ":" + dovecot.port());
+        fixture = ProxiedDovecot.start(builder);
+        dovecot = fixture.dovecot();
+        postern = fixture.postern();
     }
 
     @AfterAll
     static void stop() {
-        if (postern != null) {
-            postern.close();
-        }
-        if (dovecot != null) {
-            dovecot.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
     private static String user(String base, ClientListener listener) {
-        return base + "-" + listener.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        return listener.user(base);
     }
 
     private static String password(String user) {
-        return "Pw-it-7f3a9c-" + user;
+        return ClientListener.password(user);
     }
 
     /** The JavaMail protocol name: {@code imaps} for implicit TLS, {@code imap} with STARTTLS required. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.ProxiedDovecot;
 import dev.postern.testing.RawImapClient;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -14,20 +15,19 @@ import org.junit.jupiter.api.Test;
 class LoginSmokeIT {
     static DovecotServer dovecot;
     static PosternHarness postern;
+    private static ProxiedDovecot fixture;
 
     @BeforeAll
     static void start() {
-        dovecot = DovecotServer.builder().user("alice", "smoke-pass-1").capabilitySuffix("SMOKE").start();
-        postern = PosternHarness.start("", dovecot.host() + ":" + dovecot.port());
+        fixture = ProxiedDovecot.start(DovecotServer.builder().user("alice", "smoke-pass-1").capabilitySuffix("SMOKE"));
+        dovecot = fixture.dovecot();
+        postern = fixture.postern();
     }
 
     @AfterAll
     static void stop() {
-        if (postern != null) {
-            postern.close();
-        }
-        if (dovecot != null) {
-            dovecot.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 
