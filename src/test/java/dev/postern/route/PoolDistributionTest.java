@@ -66,6 +66,8 @@ class PoolDistributionTest {
         Map<HostPort, Integer> counts = count(assign(weighted112()));
 
         assertEquals(3, counts.size(), "every backend gets users: " + counts);
+        System.out.printf("distribution over weights 1:1:2 of %d users: %.2f %% / %.2f %% / %.2f %%%n", USERS,
+                100.0 * counts.get(A) / USERS, 100.0 * counts.get(B) / USERS, 100.0 * counts.get(C) / USERS);
         assertShare(0.25, counts.get(A), "A (weight 1)");
         assertShare(0.25, counts.get(B), "B (weight 1)");
         assertShare(0.50, counts.get(C), "C (weight 2)");
@@ -90,6 +92,8 @@ class PoolDistributionTest {
         assertTrue(movedElsewhere.isEmpty(), movedElsewhere.size() + " user(s) moved between old backends, e.g. "
                 + movedElsewhere.stream().limit(5).toList());
         // D has weight 1 of 5: its fair share is 20 % of the users, and they are exactly the ones that moved.
+        System.out.printf("adding a 4th backend (weight 1 of 5) moved %.2f %% of %d users, %d elsewhere%n",
+                100.0 * moved / USERS, USERS, movedElsewhere.size());
         assertShare(0.20, moved, "users moved by adding D");
         assertShare(0.20, count(after).get(D), "D's share");
     }
