@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,11 +33,14 @@ public final class HttpRouteSource implements RouteSource {
     public HttpRouteSource(RouteSourceConfig.Http config, Set<String> pools) {
         this.config = config;
         this.pools = Set.copyOf(pools);
-        this.executor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "postern-auth-http");
+        // A ForkJoinPool: the client hands it work from the calling event loop, and a ForkJoinPool takes that
+        // without a lock that could park the loop (a ThreadPoolExecutor may).
+        this.executor = new java.util.concurrent.ForkJoinPool(2, pool -> {
+            var t = java.util.concurrent.ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("postern-auth-http-" + t.getPoolIndex());
             t.setDaemon(true);
             return t;
-        });
+        }, null, true);
         this.client = HttpClient.newBuilder().executor(executor).connectTimeout(config.timeout())
                 .followRedirects(HttpClient.Redirect.NEVER).version(HttpClient.Version.HTTP_1_1).build();
     }

@@ -17,10 +17,11 @@ import dev.postern.config.RouteSourceConfig;
 import java.net.URI;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.ForkJoinWorkerThread;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
 import javax.net.SocketFactory;
 import org.slf4j.Logger;
@@ -38,7 +39,9 @@ public final class LdapRouteSource implements RouteSource {
     private final RouteSourceConfig.Ldap config;
     private final Set<String> pools;
     private final LDAPConnectionPool pool;
-    private final ThreadPoolExecutor executor;
+    private final ForkJoinPool executor;
+    /** Searches running or waiting; at most threads + queue. */
+    private final AtomicInteger pending = new AtomicInteger();
 
     public LdapRouteSource(RouteSourceConfig.Ldap config, Set<String> pools) throws LDAPException {
         this.config = config;
@@ -67,12 +70,14 @@ public final class LdapRouteSource implements RouteSource {
         // No connection is required at start: a directory that is down now must not stop the proxy.
         this.pool = new LDAPConnectionPool(servers, bind, 0, config.poolSize(), null, false);
         this.pool.setRetryFailedOperationsDueToInvalidConnections(true);
-        this.executor = new ThreadPoolExecutor(config.threads(), config.threads(), 60, TimeUnit.SECONDS,
-                new ArrayBlockingQueue<>(config.queue()), r -> {
-                    Thread t = new Thread(r, "postern-ldap");
-                    t.setDaemon(true);
-                    return t;
-                }, new ThreadPoolExecutor.AbortPolicy());
+        // A ForkJoinPool: handing it a task from an event loop is lock-free (a ThreadPoolExecutor takes locks that
+        // can park the event loop under contention); the bound is kept by a counter instead of a bounded queue.
+        this.executor = new ForkJoinPool(config.threads(), pool -> {
+            ForkJoinWorkerThread t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("postern-ldap-" + t.getPoolIndex());
+            t.setDaemon(true);
+            return t;
+        }, null, false);
     }
 
     /** The search filter for a login key, every value RFC 4515-escaped. */
@@ -88,10 +93,21 @@ public final class LdapRouteSource implements RouteSource {
 
     @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
-        try {
-            return CompletableFuture.supplyAsync(() -> search(request.loginKey()), executor);
-        } catch (RejectedExecutionException e) {
+        if (pending.incrementAndGet() > config.threads() + config.queue()) {
+            pending.decrementAndGet();
             return CompletableFuture.failedFuture(new IllegalStateException("ldap: lookup queue full"));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> {
+                try {
+                    return search(request.loginKey());
+                } finally {
+                    pending.decrementAndGet();
+                }
+            }, executor);
+        } catch (RejectedExecutionException e) {
+            pending.decrementAndGet();
+            return CompletableFuture.failedFuture(new IllegalStateException("ldap: source closed"));
         }
     }
 

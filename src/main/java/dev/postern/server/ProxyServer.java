@@ -78,11 +78,14 @@ public final class ProxyServer implements AutoCloseable {
         this.transport = transport;
         this.boss = transport.newGroup(1);
         this.workers = transport.newGroup(0);
-        this.resolver = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "postern-resolver");
+        // Host names are resolved here (the JDK resolver blocks). A ForkJoinPool, because handing it work from an
+        // event loop takes no lock that could park the loop.
+        this.resolver = new ForkJoinPool(2, pool -> {
+            var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
+            t.setName("postern-resolver-" + t.getPoolIndex());
             t.setDaemon(true);
             return t;
-        });
+        }, null, false);
         this.metrics = new MicrometerProxyMetrics(registry);
         this.registry = registry;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
