@@ -15,13 +15,20 @@ public final class Capabilities {
      *
      * @param startTlsOffered a plain connection on a STARTTLS listener
      * @param loginAllowed false while TLS is required and not yet up: LOGINDISABLED and no AUTH=
+     * @param saslMechanisms the mechanisms offered once login is allowed, in order ({@code AUTH=<name>} each)
      */
-    public static String preAuth(boolean startTlsOffered, boolean loginAllowed) {
+    public static String preAuth(boolean startTlsOffered, boolean loginAllowed, List<String> saslMechanisms) {
         StringBuilder sb = new StringBuilder("IMAP4rev1 SASL-IR ID LITERAL-");
         if (startTlsOffered) {
             sb.append(" STARTTLS");
         }
-        sb.append(loginAllowed ? " AUTH=PLAIN" : " LOGINDISABLED");
+        if (!loginAllowed) {
+            sb.append(" LOGINDISABLED");
+            return sb.toString();
+        }
+        for (String mechanism : saslMechanisms) {
+            sb.append(" AUTH=").append(mechanism);
+        }
         return sb.toString();
     }
 

@@ -1,11 +1,9 @@
 package dev.postern.metrics;
 
-import dev.postern.session.ProxyFailure;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -15,8 +13,8 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final MeterRegistry registry;
     private final Map<String, LongAdder> active = new ConcurrentHashMap<>();
     private final Map<String, Counter> accepted = new ConcurrentHashMap<>();
-    private final Map<ProxyFailure, Timer> failedLogins = new EnumMap<>(ProxyFailure.class);
-    private final Timer okLogins;
+    /** Login timers by outcome, each built on first use and then only looked up. */
+    private final Map<String, Timer> logins = new ConcurrentHashMap<>();
     private final Counter rejected;
     private final Map<String, Counter> handshakes = new ConcurrentHashMap<>();
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
@@ -25,10 +23,7 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
 
     public MicrometerProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
-        this.okLogins = loginTimer("ok");
-        for (ProxyFailure f : ProxyFailure.values()) {
-            failedLogins.put(f, loginTimer(f.tag()));
-        }
+        logins.put("ok", loginTimer("ok"));
         this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
         registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
     }
@@ -69,8 +64,8 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     }
 
     @Override
-    public void login(ProxyFailure failure, Duration took) {
-        (failure == null ? okLogins : failedLogins.get(failure)).record(took);
+    public void login(String outcome, Duration took) {
+        logins.computeIfAbsent(outcome, this::loginTimer).record(took);
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.postern.metrics;
 
-import dev.postern.session.ProxyFailure;
 import java.time.Duration;
 
 /** Everything the proxy counts. Implementations keep meters pre-built: calls are cheap and never block. */
@@ -9,8 +8,11 @@ public interface ProxyMetrics {
 
     void connectionClosed(String listener);
 
-    /** A login finished: {@code failure} is null on success. */
-    void login(ProxyFailure failure, Duration took);
+    /**
+     * A login finished. {@code outcome}: {@code ok}, or the failure's fixed low-cardinality tag ({@code connect},
+     * {@code auth_rejected}, ...), as the session's failure type names it.
+     */
+    void login(String outcome, Duration took);
 
     /** A login refused by the backend (wrong password and the like). */
     void loginRejected();
@@ -31,7 +33,7 @@ public interface ProxyMetrics {
     ProxyMetrics NOOP = new ProxyMetrics() {
         @Override public void connectionOpened(String listener) { }
         @Override public void connectionClosed(String listener) { }
-        @Override public void login(ProxyFailure failure, Duration took) { }
+        @Override public void login(String outcome, Duration took) { }
         @Override public void loginRejected() { }
         @Override public void tlsHandshake(String listener, String outcome, String reason) { }
         @Override public void tlsResumed(String listener) { }

@@ -27,6 +27,7 @@ import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.SessionContext;
+import dev.postern.testing.SplitFeeder;
 import dev.postern.testing.TestSecrets;
 import dev.postern.tls.SelfSignedCertificates;
 import dev.postern.tls.ServerTls;
@@ -72,9 +73,10 @@ class PreAuthHandlerTest {
     private static final ListenerConfig IMPLICIT =
             new ListenerConfig("imaps", new HostPort("127.0.0.1", 993), TlsMode.IMPLICIT, true);
 
-    private static final String CAPS_LOGIN = "IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN";
+    private static final String CAPS_LOGIN = "IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN AUTH=LOGIN";
     private static final String CAPS_STARTTLS_REQUIRED = "IMAP4rev1 SASL-IR ID LITERAL- STARTTLS LOGINDISABLED";
-    private static final String CAPS_STARTTLS_OPTIONAL = "IMAP4rev1 SASL-IR ID LITERAL- STARTTLS AUTH=PLAIN";
+    private static final String CAPS_STARTTLS_OPTIONAL =
+            "IMAP4rev1 SASL-IR ID LITERAL- STARTTLS AUTH=PLAIN AUTH=LOGIN";
 
     private static final String AUTH_FAILED = "[AUTHENTICATIONFAILED] Authentication failed.";
     private static final String INVALID_CHARS = "NO [AUTHENTICATIONFAILED] Invalid characters in user name or password";
@@ -435,9 +437,9 @@ class PreAuthHandlerTest {
     @Test
     void noPlaintextCommandAfterStartTlsReachesTheCommandHandlerWhereverTheReadsSplit() {
         byte[] input = ("a STARTTLS\r\nb LOGIN alice " + PASSWORD + "\r\nc NOOP\r\n").getBytes(ISO_8859_1);
-        for (List<byte[]> chunks : everyWay(input)) {
+        for (SplitFeeder.Way way : SplitFeeder.everyWay(input)) {
             try (Session s = Session.greeted(STARTTLS_OPTIONAL)) {
-                for (byte[] chunk : chunks) {
+                for (byte[] chunk : way.reads()) {
                     if (s.ch.isOpen()) {
                         s.send(chunk);
                     }
@@ -453,7 +455,8 @@ class PreAuthHandlerTest {
 
     @Test
     void plaintextAfterStartTlsFailsTheHandshakeAndClosesWithoutLoggingIt() {
-        Logger logger = (Logger) LoggerFactory.getLogger(PreAuthHandler.class);
+        // All of Postern's loggers: the handshake failure is logged by the tls package's HandshakeRecorder.
+        Logger logger = (Logger) LoggerFactory.getLogger("dev.postern");
         ListAppender<ILoggingEvent> appender = new ListAppender<>();
         appender.start();
         logger.addAppender(appender);
@@ -686,9 +689,9 @@ class PreAuthHandlerTest {
     void aLineTooLongGetsBadByeAndClose() {
         LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
         for (String input : List.of("x".repeat(65) + "\r\n", "x".repeat(200), "a NOOP\r\n" + "x".repeat(200))) {
-            for (List<byte[]> chunks : everyWay(input.getBytes(ISO_8859_1))) {
+            for (SplitFeeder.Way way : SplitFeeder.everyWay(input.getBytes(ISO_8859_1))) {
                 try (Session s = Session.greeted(PLAIN, small)) {
-                    for (byte[] chunk : chunks) {
+                    for (byte[] chunk : way.reads()) {
                         if (s.ch.isOpen()) {
                             s.send(chunk);
                         }
@@ -832,12 +835,12 @@ class PreAuthHandlerTest {
     @Test
     void aLoginSplitAtEveryByteHandsOverTheSameBytes() {
         String input = "a LOGIN {5}\r\nalice " + PASSWORD + "\r\nb NOOP\r\nc LOGOUT\r\n";
-        for (List<byte[]> chunks : everyWay(input.getBytes(ISO_8859_1))) {
+        for (SplitFeeder.Way way : SplitFeeder.everyWay(input.getBytes(ISO_8859_1))) {
             try (Session s = Session.greeted(PLAIN)) {
                 EmbeddedChannel backend = backendOn(s.ch);
                 try {
                     int sent = 0;
-                    for (byte[] chunk : chunks) {
+                    for (byte[] chunk : way.reads()) {
                         s.send(chunk);
                         sent += chunk.length;
                         if (!s.gateway.logins.isEmpty()) {
@@ -876,38 +879,14 @@ class PreAuthHandlerTest {
      */
     private static void assertSameEveryWay(ListenerConfig listener, String input, List<String> lines,
                                            List<List<String>> logins) {
-        byte[] bytes = input.getBytes(ISO_8859_1);
-        List<List<byte[]>> ways = everyWay(bytes);
-        for (int w = 0; w < ways.size(); w++) {
+        for (SplitFeeder.Way way : SplitFeeder.everyWay(input)) {
             try (Session s = Session.greeted(listener)) {
-                for (byte[] chunk : ways.get(w)) {
-                    s.send(chunk);
-                }
-                String how = w == 0 ? "whole" : w == ways.size() - 1 ? "one byte at a time" : "split at " + w;
-                assertEquals(lines, s.lines(), how);
-                assertEquals(logins, s.gateway.userAndPasswords(), how);
-                assertTrue(s.ch.isActive(), how);
+                way.reads().forEach(s::send);
+                assertEquals(lines, s.lines(), way.name());
+                assertEquals(logins, s.gateway.userAndPasswords(), way.name());
+                assertTrue(s.ch.isActive(), way.name());
             }
         }
-    }
-
-    /** The input whole, then split in two at each byte 1..n-1, then one byte at a time. */
-    private static List<List<byte[]>> everyWay(byte[] input) {
-        List<List<byte[]>> ways = new ArrayList<>();
-        ways.add(List.of(input));
-        for (int i = 1; i < input.length; i++) {
-            ways.add(List.of(Arrays.copyOfRange(input, 0, i), Arrays.copyOfRange(input, i, input.length)));
-        }
-        ways.add(oneByteAtATime(input));
-        return ways;
-    }
-
-    private static List<byte[]> oneByteAtATime(byte[] input) {
-        List<byte[]> out = new ArrayList<>(input.length);
-        for (byte b : input) {
-            out.add(new byte[] {b});
-        }
-        return out;
     }
 
     private static String plain(String authzid, String user, String password) {

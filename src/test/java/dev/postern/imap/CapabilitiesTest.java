@@ -9,27 +9,30 @@ import org.junit.jupiter.api.Test;
 
 /** What Postern offers before login and what it passes on from a backend after login. */
 class CapabilitiesTest {
+    private static final List<String> MECHANISMS = List.of("PLAIN", "LOGIN");
 
     @Test
     void plainStartTlsListenerBeforeTlsWithTlsRequired() {
-        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS LOGINDISABLED", Capabilities.preAuth(true, false));
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS LOGINDISABLED",
+                Capabilities.preAuth(true, false, MECHANISMS));
     }
 
     @Test
     void plainStartTlsListenerBeforeTlsWithoutTlsRequired() {
-        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS AUTH=PLAIN", Capabilities.preAuth(true, true));
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- STARTTLS AUTH=PLAIN AUTH=LOGIN",
+                Capabilities.preAuth(true, true, MECHANISMS));
     }
 
     @Test
     void afterTlsOrOnAnImplicitTlsListener() {
-        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN", Capabilities.preAuth(false, true));
+        assertEquals("IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN AUTH=LOGIN", Capabilities.preAuth(false, true, MECHANISMS));
     }
 
     @Test
     void loginDisabledAndAuthMechanismsNeverAppearTogether() {
         for (boolean startTls : new boolean[] {true, false}) {
             for (boolean login : new boolean[] {true, false}) {
-                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login));
+                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login, MECHANISMS));
                 boolean disabled = Capabilities.has(caps, "LOGINDISABLED");
                 boolean auth = caps.stream().anyMatch(c -> c.startsWith("AUTH="));
                 assertEquals(!login, disabled, caps.toString());
@@ -43,7 +46,7 @@ class CapabilitiesTest {
     void neverUnlimitedLiteralPlusBeforeLogin() {
         for (boolean startTls : new boolean[] {true, false}) {
             for (boolean login : new boolean[] {true, false}) {
-                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login));
+                List<String> caps = Capabilities.split(Capabilities.preAuth(startTls, login, MECHANISMS));
                 assertFalse(Capabilities.has(caps, "LITERAL+"), caps.toString());
                 assertTrue(Capabilities.has(caps, "LITERAL-"), caps.toString());
                 assertTrue(Capabilities.has(caps, "IMAP4rev1"), caps.toString());

@@ -7,11 +7,11 @@ import dev.postern.config.LimitsConfig;
 import dev.postern.imap.FramerEvent.Kind;
 import dev.postern.imap.FramerEvent.LiteralAnnounced;
 import dev.postern.imap.FramerEvent.Violation;
+import dev.postern.testing.SplitFeeder;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -170,17 +170,9 @@ class ImapCommandFramerTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("cases")
     void framesTheSameWholeSplitAtEveryByteAndOneByteAtATime(Case c) {
-        byte[] in = c.input();
-        assertEquals(c.expected(), run(c.limits(), List.of(in)), "whole");
-        for (int i = 1; i < in.length; i++) {
-            List<byte[]> split = List.of(Arrays.copyOfRange(in, 0, i), Arrays.copyOfRange(in, i, in.length));
-            assertEquals(c.expected(), run(c.limits(), split), "split at " + i);
+        for (SplitFeeder.Way way : SplitFeeder.everyWay(c.input())) {
+            assertEquals(c.expected(), run(c.limits(), way.reads()), way.name());
         }
-        List<byte[]> single = new ArrayList<>();
-        for (byte b : in) {
-            single.add(new byte[] {b});
-        }
-        assertEquals(c.expected(), run(c.limits(), single), "one byte at a time");
     }
 
     @Test

@@ -1,0 +1,44 @@
+package dev.postern.auth;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The mechanisms Postern accepts, in the order they are advertised. Adding a mechanism: its class, one line in
+ * {@link #DEFAULT}, its tests.
+ */
+public final class SaslMechanisms {
+
+    public static final SaslMechanisms DEFAULT = new SaslMechanisms(List.of(
+            new PlainMechanism(),
+            new LoginMechanism()));
+
+    private final List<SaslMechanism> mechanisms;
+
+    public SaslMechanisms(List<SaslMechanism> mechanisms) {
+        this.mechanisms = List.copyOf(mechanisms);
+    }
+
+    /** The names to advertise as {@code AUTH=<name>}, in order. */
+    public List<String> offered(boolean loginAllowed) {
+        List<String> names = new ArrayList<>(mechanisms.size());
+        for (SaslMechanism m : mechanisms) {
+            if (m.offered(loginAllowed)) {
+                names.add(m.name());
+            }
+        }
+        return names;
+    }
+
+    /** The offered mechanism of that name (any case), or null when there is none. */
+    public SaslMechanism find(String name, boolean loginAllowed) {
+        String upper = name.toUpperCase(Locale.ROOT);
+        for (SaslMechanism m : mechanisms) {
+            if (m.name().equals(upper) && m.offered(loginAllowed)) {
+                return m;
+            }
+        }
+        return null;
+    }
+}

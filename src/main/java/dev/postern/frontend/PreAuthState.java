@@ -1,0 +1,29 @@
+package dev.postern.frontend;
+
+import dev.postern.auth.SaslExchange;
+
+/**
+ * Where one pre-auth session stands. {@link PreAuthHandler} holds the only instance and is the only code that
+ * changes it; what a state needs (the tag of an AUTHENTICATE, the login in flight) travels with it. The client
+ * is read in every state but {@link LoggingIn}, whose {@link LoginInFlight} pauses and resumes reading.
+ */
+sealed interface PreAuthState {
+    PreAuthState COMMANDS = new Commands();
+    PreAuthState DONE = new Done();
+
+    /** Reading and answering commands. */
+    record Commands() implements PreAuthState {
+    }
+
+    /** An AUTHENTICATE whose challenge was sent: the next line is the client's response (or {@code *}). */
+    record Authenticating(String tag, SaslExchange exchange) implements PreAuthState {
+    }
+
+    /** Credentials are with a backend; the client is not read until the answer. */
+    record LoggingIn(LoginInFlight login) implements PreAuthState {
+    }
+
+    /** Logged out, closing, closed or handed off: nothing more is read or answered. */
+    record Done() implements PreAuthState {
+    }
+}
