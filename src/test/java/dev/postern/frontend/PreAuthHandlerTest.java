@@ -375,6 +375,99 @@ class PreAuthHandlerTest {
         }
     }
 
+    // ---------------------------------------------------------------- AUTHENTICATE LOGIN
+
+    private static final String USERNAME_PROMPT = "+ VXNlcm5hbWU6";
+    private static final String PASSWORD_PROMPT = "+ UGFzc3dvcmQ6";
+
+    @Test
+    void authenticateLoginPromptsForTheUserThenThePassword() {
+        assertSameEveryWay(PLAIN, "a AUTHENTICATE LOGIN\r\n" + b64("alice") + "\r\n" + b64(PASSWORD) + "\r\n",
+                List.of(USERNAME_PROMPT, PASSWORD_PROMPT), List.of(List.of("alice", PASSWORD)));
+    }
+
+    @Test
+    void authenticateLoginWithAnInitialResponseTakesItAsTheUserName() {
+        assertSameEveryWay(PLAIN, "a authenticate login " + b64("alice") + "\r\n" + b64(PASSWORD) + "\r\n",
+                List.of(PASSWORD_PROMPT), List.of(List.of("alice", PASSWORD)));
+    }
+
+    @Test
+    void authenticateLoginIsCancelledByAStarAtEitherPrompt() {
+        assertSameEveryWay(PLAIN, "a AUTHENTICATE LOGIN\r\n*\r\nb NOOP\r\n",
+                List.of(USERNAME_PROMPT, "a BAD Authentication cancelled", "b OK NOOP completed."), List.of());
+        assertSameEveryWay(PLAIN, "a AUTHENTICATE LOGIN\r\n" + b64("alice") + "\r\n*\r\nb NOOP\r\n",
+                List.of(USERNAME_PROMPT, PASSWORD_PROMPT, "a BAD Authentication cancelled", "b OK NOOP completed."),
+                List.of());
+        assertSameEveryWay(PLAIN, "a AUTHENTICATE LOGIN " + b64("alice") + "\r\n*\r\n",
+                List.of(PASSWORD_PROMPT, "a BAD Authentication cancelled"), List.of());
+    }
+
+    @Test
+    void authenticateLoginRefusesBadBase64AndAnEmptyUserName() {
+        try (Session s = Session.greeted(PLAIN, limits(100, 100, 3))) {
+            s.send("a AUTHENTICATE LOGIN !!!!\r\nb AUTHENTICATE LOGIN\r\nnot base64\r\n"
+                    + "c AUTHENTICATE LOGIN " + b64("alice") + "\r\n%%%%\r\nd AUTHENTICATE LOGIN =\r\n"
+                    + "e AUTHENTICATE LOGIN\r\n\r\nf NOOP\r\n");
+            assertEquals(List.of("a BAD Invalid base64 data", USERNAME_PROMPT, "b BAD Invalid base64 data",
+                    PASSWORD_PROMPT, "c BAD Invalid base64 data", "d BAD Empty authentication identity",
+                    USERNAME_PROMPT, "e BAD Empty authentication identity", "f OK NOOP completed."), s.lines());
+            assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
+    @Test
+    void authenticateLoginWithAnUnsendablePasswordIsRefusedLikeLogin() {
+        assertSameEveryWay(PLAIN, "a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("pass\r\nword") + "\r\n",
+                List.of(PASSWORD_PROMPT, "a " + INVALID_CHARS), List.of());
+    }
+
+    @Test
+    void anAuthenticateLoginResponseLongerThanALineIsBadAndCloses() {
+        LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+        try (Session s = Session.greeted(PLAIN, small)) {
+            s.send("a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("p".repeat(60)) + "\r\n");
+            assertEquals(List.of(PASSWORD_PROMPT, "* BAD Line too long (limit 64 octets)",
+                    "* BYE Too much invalid input, disconnecting"), s.lines());
+            assertFalse(s.ch.isOpen());
+            assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
+    @Test
+    void aBackendNoToAuthenticateLoginPassesThroughAndTheClientMayRetry() {
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send("a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("wrong-password") + "\r\nb NOOP\r\n");
+            assertEquals(List.of(PASSWORD_PROMPT), s.lines());
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+            assertEquals(List.of("a NO " + AUTH_FAILED, "b OK NOOP completed."), s.lines());
+            s.send("c AUTHENTICATE LOGIN\r\n" + b64("alice") + "\r\n" + b64(PASSWORD) + "\r\n");
+            assertEquals(List.of(USERNAME_PROMPT, PASSWORD_PROMPT), s.lines());
+            assertEquals(List.of(List.of("alice", "wrong-password"), List.of("alice", PASSWORD)),
+                    s.gateway.userAndPasswords());
+            assertEquals(List.of(1, 2), s.gateway.logins.stream().map(StubGateway.Login::attempt).toList());
+        }
+    }
+
+    @Test
+    void commandsPipelinedBehindAuthenticateLoginReachTheBackendInOrder() {
+        try (Session s = Session.greeted(PLAIN)) {
+            EmbeddedChannel backend = backendOn(s.ch);
+            try {
+                s.send("a AUTHENTICATE LOGIN\r\n" + b64("alice") + "\r\n" + b64(PASSWORD)
+                        + "\r\nb SELECT INBOX\r\nc NOOP\r\n");
+                assertEquals(List.of(USERNAME_PROMPT, PASSWORD_PROMPT), s.lines());
+                s.gateway.last().promise().setSuccess(new LoginResult.LoggedIn(backend, "b1", List.of("IMAP4rev1")));
+                s.ch.runPendingTasks();
+                assertEquals(List.of("a OK [CAPABILITY IMAP4rev1] Logged in"), s.lines());
+                assertEquals("b SELECT INBOX\r\nc NOOP\r\n", outbound(backend));
+            } finally {
+                s.ch.close();
+                backend.finishAndReleaseAll();
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- TLS required
 
     @Test
@@ -389,6 +482,17 @@ class PreAuthHandlerTest {
                     "c NO [PRIVACYREQUIRED] Plaintext authentication disallowed, use STARTTLS first"), s.lines());
             assertEquals(List.of(), s.gateway.logins);
             assertTrue(s.ch.isActive());
+        }
+    }
+
+    @Test
+    void authenticateLoginIsRefusedBeforeStartTlsWithoutAPrompt() {
+        try (Session s = Session.greeted(STARTTLS_REQUIRED)) {
+            s.send("a AUTHENTICATE LOGIN\r\nb AUTHENTICATE LOGIN " + b64("alice") + "\r\n");
+            assertEquals(List.of(
+                    "a NO [PRIVACYREQUIRED] Plaintext authentication disallowed, use STARTTLS first",
+                    "b NO [PRIVACYREQUIRED] Plaintext authentication disallowed, use STARTTLS first"), s.lines());
+            assertEquals(List.of(), s.gateway.logins);
         }
     }
 
@@ -601,6 +705,54 @@ class PreAuthHandlerTest {
                 s.gateway.last().promise().setFailure(c.cause());
                 assertEquals(List.of(c.reply(), "b OK NOOP completed."), s.lines(), c.toString());
                 assertTrue(s.ch.isActive());
+            }
+        }
+    }
+
+    /**
+     * Only a refused login counts toward max_login_attempts: after CONNECT, TLS, PROTOCOL (a backend's BAD to our
+     * login), TIMEOUT or AUTH_TEMPFAIL the client keeps its attempt, and the gateway sees the same attempt number.
+     */
+    @Test
+    void aTemporaryFailureKeepsTheAttemptAndOnlyRefusedLoginsCount() {
+        List<ProxyFailure> temporary = List.of(ProxyFailure.CONNECT, ProxyFailure.TLS, ProxyFailure.PROTOCOL,
+                ProxyFailure.TIMEOUT, ProxyFailure.AUTH_TEMPFAIL);
+        try (Session s = Session.greeted(PLAIN, limits(100, 100, 2))) {
+            for (ProxyFailure failure : temporary) {
+                s.send("t LOGIN alice " + PASSWORD + "\r\n");
+                s.gateway.last().promise().setFailure(new ProxyFailureException(failure, "test"));
+                assertEquals(List.of("t NO " + failure.clientText()), s.lines(), failure.toString());
+                assertTrue(s.ch.isActive(), failure.toString());
+            }
+            s.send("a LOGIN alice wrong-password\r\n");
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+            s.send("b LOGIN alice " + PASSWORD + "\r\n");
+            s.gateway.last().promise().setFailure(new ProxyFailureException(ProxyFailure.TIMEOUT, "test"));
+            s.send("c LOGIN alice wrong-password\r\n");
+            // No route for the user is a refusal too (the same reply as a wrong password).
+            s.gateway.last().promise().setFailure(new ProxyFailureException(ProxyFailure.AUTH_REJECTED, "no route"));
+            assertEquals(List.of("a NO " + AUTH_FAILED, "b NO [UNAVAILABLE] Backend server timed out, try again later",
+                    "c NO " + AUTH_FAILED, "* BYE Too many failed logins, disconnecting"), s.lines());
+            assertFalse(s.ch.isOpen());
+            assertEquals(List.of(1, 1, 1, 1, 1, 1, 2, 2), s.gateway.logins.stream().map(StubGateway.Login::attempt).toList());
+            assertEquals(List.of("max_login_attempts"), s.metrics.limits);
+            assertEquals(List.of("connect", "tls", "protocol", "timeout", "auth_tempfail", "auth_rejected", "timeout",
+                    "auth_rejected"), s.metrics.loginOutcomes);
+        }
+    }
+
+    @Test
+    void aSuccessfulLoginIsMeteredAsOk() {
+        try (Session s = Session.greeted(PLAIN)) {
+            EmbeddedChannel backend = backendOn(s.ch);
+            try {
+                s.send("a LOGIN alice " + PASSWORD + "\r\n");
+                s.gateway.last().promise().setSuccess(new LoginResult.LoggedIn(backend, "b1", List.of("IMAP4rev1")));
+                s.ch.runPendingTasks();
+                assertEquals(List.of("ok"), s.metrics.loginOutcomes);
+            } finally {
+                s.ch.close();
+                backend.finishAndReleaseAll();
             }
         }
     }
@@ -889,6 +1041,10 @@ class PreAuthHandlerTest {
         }
     }
 
+    private static String b64(String text) {
+        return Base64.getEncoder().encodeToString(text.getBytes(UTF_8));
+    }
+
     private static String plain(String authzid, String user, String password) {
         return Base64.getEncoder().encodeToString((authzid + "\0" + user + "\0" + password).getBytes(UTF_8));
     }
@@ -1116,15 +1272,17 @@ class PreAuthHandlerTest {
     }
 
     /**
-     * Keeps the names of the limits hit and ignores every other meter. A JDK proxy rather than a class, so the
-     * test keeps compiling as {@link ProxyMetrics} grows.
+     * Keeps the names of the limits hit and the login outcomes, and ignores every other meter. A JDK proxy rather
+     * than a class, so the test keeps compiling as {@link ProxyMetrics} grows.
      */
     private static final class RecordingMetrics {
         final List<String> limits = new ArrayList<>();
+        final List<String> loginOutcomes = new ArrayList<>();
         final ProxyMetrics proxy = (ProxyMetrics) java.lang.reflect.Proxy.newProxyInstance(
                 ProxyMetrics.class.getClassLoader(), new Class<?>[] {ProxyMetrics.class}, (self, method, args) -> {
                     switch (method.getName()) {
                         case "limitHit" -> limits.add((String) args[0]);
+                        case "login" -> loginOutcomes.add((String) args[0]);
                         case "toString" -> {
                             return "RecordingMetrics" + limits;
                         }
