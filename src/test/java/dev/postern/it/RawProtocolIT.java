@@ -49,7 +49,7 @@ class RawProtocolIT {
     private static final Pattern FETCH_LITERAL = Pattern.compile("^\\* \\d+ FETCH \\(.*BODY\\[] \\{(\\d+)}$");
 
     /** Per-test users, one per listener, so mailboxes and Dovecot log lines never mix between tests. */
-    private static final List<String> USERS_PER_LISTENER = List.of("login", "saslir", "saslcont", "retry",
+    private static final List<String> USERS_PER_LISTENER = List.of("login", "saslir", "saslcont", "sasllogin", "retry",
             "pipeline", "pipesasl", "idle", "big", "logout", "closer");
     private static final int FAILOVER_USERS = 32;
     /** A wrong password: still a secret that must never reach a log line. */
@@ -221,6 +221,36 @@ class RawProtocolIT {
             assertEquals(1, reply.size(), reply::toString);
             assertLoggedInWithBackendCapabilities("a", reply.get(0));
             assertTrue(tagged(client.command("b", "NOOP")).startsWith("b OK"));
+        }
+    }
+
+    /**
+     * AUTHENTICATE LOGIN (the {@code Username:} / {@code Password:} prompts Outlook answers) is Postern's own: the
+     * backend gets the credentials its usual way, and its NO to a wrong password reaches the client unchanged.
+     */
+    @ParameterizedTest
+    @EnumSource(ClientListener.class)
+    void authenticateLoginLogsInAndAWrongPasswordGetsTheBackendsNo(ClientListener listener) throws IOException {
+        String user = user("sasllogin", listener);
+        Base64.Encoder b64 = Base64.getEncoder();
+        try (RawImapClient client = listener.open(postern)) {
+            List<String> capability = client.command("a", "CAPABILITY");
+            assertTrue(capability.get(0).endsWith(" AUTH=PLAIN AUTH=LOGIN"), capability::toString);
+            client.send("b AUTHENTICATE LOGIN\r\n");
+            assertEquals("+ VXNlcm5hbWU6", client.readLine());
+            client.send(b64.encodeToString(user.getBytes(StandardCharsets.UTF_8)) + "\r\n");
+            assertEquals("+ UGFzc3dvcmQ6", client.readLine());
+            client.send(b64.encodeToString(WRONG_PASSWORD.getBytes(StandardCharsets.UTF_8)) + "\r\n");
+            String refused = tagged(client.readUntilTagged("b"));
+            assertTrue(refused.startsWith("b NO [AUTHENTICATIONFAILED]"), refused);
+            // With SASL-IR the initial response is the user name.
+            client.send("c AUTHENTICATE LOGIN " + b64.encodeToString(user.getBytes(StandardCharsets.UTF_8)) + "\r\n");
+            assertEquals("+ UGFzc3dvcmQ6", client.readLine());
+            client.send(b64.encodeToString(password(user).getBytes(StandardCharsets.UTF_8)) + "\r\n");
+            List<String> reply = client.readUntilTagged("c");
+            assertEquals(1, reply.size(), reply::toString);
+            assertLoggedInWithBackendCapabilities("c", reply.get(0));
+            assertTrue(tagged(client.command("d", "SELECT INBOX")).startsWith("d OK"));
         }
     }
 
