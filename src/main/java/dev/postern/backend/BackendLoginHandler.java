@@ -14,25 +14,32 @@ import dev.postern.session.ProxyFailureException;
 import dev.postern.tls.BackendTls;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.concurrent.Promise;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.Arrays;
 import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
 
 /**
  * One login on one backend, as a one-shot state machine over response lines. Fixed tags (P0 STARTTLS,
- * P1 capability, P2 login, P3 post-login capability) as Dovecot's proxy does. Completes {@code promise} once:
- * LoggedIn, Rejected (the backend's NO, response code kept), or a {@link ProxyFailureException} naming the state
- * reached. Reads only while it waits for a line; after success it leaves the channel alone for the hand-off.
+ * P1 capability, P2 login, P3 post-login capability, P9 logout) as Dovecot's proxy does. Completes {@code promise}
+ * once: LoggedIn, Rejected (the backend's NO, response code kept), or a {@link ProxyFailureException} naming the
+ * state reached and saying whether our login command had been written (from then on the failure belongs to this
+ * login: see {@link RoutedLogin}). A BAD to our own login is a backend protocol failure, not a wrong password.
+ * Reads only while it waits for a line; after success it leaves the channel alone for the hand-off.
  *
  * <p>TLS to the backend: with implicit TLS the handshake (its handler is first in the pipeline) ends before the
  * greeting can be read. With STARTTLS: greeting, capabilities, {@code P0 STARTTLS}; on {@code P0 OK} (nothing may
@@ -41,15 +48,18 @@ import java.util.concurrent.TimeUnit;
  * {@link ProxyFailure#TLS} failure saying why.
  */
 final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
+    /** LITERAL- allows non-synchronizing literals up to this many octets (RFC 7888). */
+    private static final int LITERAL_MINUS_MAX = 4096;
 
     private enum State { GREETING, CAPABILITY, STARTTLS, TLS_HANDSHAKE, LOGIN, POST_CAPABILITY, DONE }
 
     private final Credentials credentials;
     private final Promise<LoginResult> promise;
+    private final HostPort backend;
     private final String backendName;
     private final Duration timeout;
-    private final HostPort backend;
     private final BackendTls tls;
+    /** Parts of our login command not yet sent: each waits for the backend's {@code +} continuation. */
     private final Deque<byte[]> pendingParts = new ArrayDeque<>();
     private State state = State.GREETING;
     private boolean tlsUp;
@@ -57,29 +67,25 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private List<String> postLoginCapabilities;
     private ScheduledFuture<?> timer;
 
-    BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, String backendName, Duration timeout) {
-        this(credentials, promise, null, backendName, timeout, null);
-    }
-
     /**
-     * @param backend where the channel connects (for the TLS server name); may be null without {@code tls}
+     * @param backend where the channel connects (its name in failures, and the TLS server name)
+     * @param timeout from channel active to the end of the login
      * @param tls the backend's pool TLS, or null for plaintext; with implicit TLS its handler is in the pipeline
      */
-    BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, HostPort backend, String backendName,
-                        Duration timeout, BackendTls tls) {
+    BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, HostPort backend, Duration timeout,
+                        BackendTls tls) {
         this.credentials = credentials;
         this.promise = promise;
-        this.backendName = backendName;
-        this.timeout = timeout;
         this.backend = backend;
+        this.backendName = backend.toString();
+        this.timeout = timeout;
         this.tls = tls == null || tls.mode() == TlsMode.NONE ? null : tls;
-        this.tlsUp = false;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         timer = ctx.executor().schedule(() -> fail(ctx, ProxyFailure.TIMEOUT,
-                "no answer from " + backendName + " within " + timeout.toMillis() + " ms (state " + state + ")"),
+                "no answer from " + backendName + " within " + timeout.toMillis() + " ms"),
                 timeout.toMillis(), TimeUnit.MILLISECONDS);
         ctx.read();
         ctx.fireChannelActive();
@@ -91,6 +97,10 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
             return;
         }
         ResponseLine line = ResponseLine.parse(msg.toString(StandardCharsets.UTF_8));
+        if (state != State.GREETING && line.untagged() && line.status().equals("BYE")) {
+            fail(ctx, ProxyFailure.CONNECT, backendName + " closed the connection with BYE: " + bounded(line.text()));
+            return;
+        }
         switch (state) {
             case GREETING -> onGreeting(ctx, line);
             case CAPABILITY -> onCapability(ctx, line);
@@ -122,7 +132,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 afterCapabilities(ctx);
             }
         } else if (line.untagged() && line.status().equals("BYE")) {
-            fail(ctx, ProxyFailure.CONNECT, backendName + " refused the connection: " + line.text());
+            fail(ctx, ProxyFailure.CONNECT, backendName + " refused the connection: " + bounded(line.text()));
         } else {
             fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent no '* OK' greeting (got " + describe(line) + ")");
         }
@@ -154,25 +164,24 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private void onStartTlsReply(ChannelHandlerContext ctx, ResponseLine line) {
-        if (line.untagged() && line.status().equals("BYE")) {
-            fail(ctx, ProxyFailure.CONNECT, backendName + " closed during STARTTLS: " + line.text());
-        } else if (line.tag().equals("P0")) {
-            if (!line.status().equals("OK")) {
-                fail(ctx, ProxyFailure.TLS, backendName + " refused STARTTLS: " + describe(line));
-                return;
-            }
-            int leftover = ctx.pipeline().get(PipelineNames.RESP_FRAMER) instanceof ResponseLineFramer framer
-                    ? framer.buffered() : 0;
-            if (leftover > 0) {
-                fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent " + leftover + " bytes after its STARTTLS OK, "
-                        + "before the TLS handshake (discarded)");
-                return;
-            }
-            // What was learnt in plaintext is forgotten; it is asked for again over TLS.
-            capabilities = null;
-            state = State.TLS_HANDSHAKE;
-            ctx.pipeline().addFirst(PipelineNames.BACKEND_TLS, tls.newHandler(ctx.alloc(), backend));
+        if (!line.tag().equals("P0")) {
+            return;
         }
+        if (!line.status().equals("OK")) {
+            fail(ctx, ProxyFailure.TLS, backendName + " refused STARTTLS: " + describe(line));
+            return;
+        }
+        int leftover = ctx.pipeline().get(PipelineNames.RESP_FRAMER) instanceof ResponseLineFramer framer
+                ? framer.buffered() : 0;
+        if (leftover > 0) {
+            fail(ctx, ProxyFailure.PROTOCOL, backendName + " sent " + leftover + " bytes after its STARTTLS OK, "
+                    + "before the TLS handshake (discarded)");
+            return;
+        }
+        // What was learnt in plaintext is forgotten; it is asked for again over TLS.
+        capabilities = null;
+        state = State.TLS_HANDSHAKE;
+        ctx.pipeline().addFirst(PipelineNames.BACKEND_TLS, tls.newHandler(ctx.alloc(), backend));
     }
 
     private void onHandshake(ChannelHandlerContext ctx, SslHandshakeCompletionEvent event) {
@@ -192,34 +201,39 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     /** "TLS to host:port failed: reason"; with a null cause, the text up to the reason. */
     private String tlsFailure(Throwable cause) {
-        return "TLS to " + backendName + (tls != null && backend != null && !tls.serverName(backend).equals(backend.host())
-                ? " (as " + tls.serverName(backend) + ")" : "") + " failed: "
+        String name = tls == null ? backend.host() : tls.serverName(backend);
+        return "TLS to " + backendName + (name.equals(backend.host()) ? "" : " (as " + name + ")") + " failed: "
                 + (cause == null ? "" : BackendTls.failureReason(cause));
     }
 
+    /**
+     * Sends our login: AUTHENTICATE PLAIN (with SASL-IR when offered, else after the {@code +}), else LOGIN with
+     * quoted strings or literals (non-synchronizing as far as LITERAL+ or LITERAL- allow). From here on the
+     * credentials count as sent.
+     */
     private void login(ChannelHandlerContext ctx) {
-        state = State.LOGIN;
         boolean plain = Capabilities.has(capabilities, "AUTH=PLAIN");
-        if (plain && Capabilities.has(capabilities, "SASL-IR")) {
+        if (plain) {
             byte[] ir = SaslPlain.encode(credentials);
-            pendingParts.add(concat("P2 AUTHENTICATE PLAIN ".getBytes(StandardCharsets.US_ASCII), ir));
-            java.util.Arrays.fill(ir, (byte) 0);
-        } else if (plain) {
-            pendingParts.add("P2 AUTHENTICATE PLAIN\r\n".getBytes(StandardCharsets.US_ASCII));
-            byte[] ir = SaslPlain.encode(credentials);
-            pendingParts.add(concat(ir, new byte[0]));
-            java.util.Arrays.fill(ir, (byte) 0);
+            if (Capabilities.has(capabilities, "SASL-IR")) {
+                pendingParts.add(line("P2 AUTHENTICATE PLAIN ".getBytes(StandardCharsets.US_ASCII), ir));
+            } else {
+                pendingParts.add("P2 AUTHENTICATE PLAIN\r\n".getBytes(StandardCharsets.US_ASCII));
+                pendingParts.add(line(new byte[0], ir));
+            }
+            Arrays.fill(ir, (byte) 0);
         } else if (!Capabilities.has(capabilities, "LOGINDISABLED")) {
             long nonSync = Capabilities.has(capabilities, "LITERAL+") ? Long.MAX_VALUE
-                    : Capabilities.has(capabilities, "LITERAL-") ? 4096 : 0;
+                    : Capabilities.has(capabilities, "LITERAL-") ? LITERAL_MINUS_MAX : 0;
             byte[] password = credentials.password();
             pendingParts.addAll(ImapQuoting.command("P2 LOGIN", nonSync, credentials.user(), password));
-            java.util.Arrays.fill(password, (byte) 0);
+            Arrays.fill(password, (byte) 0);
         } else {
             fail(ctx, ProxyFailure.PROTOCOL, backendName
                     + " offers no login Postern can use (LOGINDISABLED and no AUTH=PLAIN: does it require TLS?)");
             return;
         }
+        state = State.LOGIN;
         sendNextPart(ctx);
     }
 
@@ -232,10 +246,9 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 sendNextPart(ctx);
             }
         } else if (line.untagged()) {
+            // Other untagged lines (ALERT, ...) are not ours to answer.
             if (line.status().equals("CAPABILITY")) {
                 postLoginCapabilities = Capabilities.split(line.text());
-            } else if (line.status().equals("BYE")) {
-                fail(ctx, ProxyFailure.CONNECT, backendName + " closed during login: " + line.text());
             }
         } else if (line.tag().equals("P2")) {
             wipePending();
@@ -254,7 +267,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 }
                 case "NO" -> reject(ctx, line.code() == null
                         ? "[AUTHENTICATIONFAILED] " + line.text() : "[" + line.code() + "] " + line.text());
-                default -> reject(ctx, "[AUTHENTICATIONFAILED] Authentication failed.");
+                default -> fail(ctx, ProxyFailure.PROTOCOL, backendName + " answered our login with " + describe(line));
             }
         }
     }
@@ -295,7 +308,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         promise.trySuccess(new LoginResult.Rejected(text));
         // Log out politely; the connection is of no further use.
         ctx.writeAndFlush(Unpooled.copiedBuffer("P9 LOGOUT\r\n", StandardCharsets.US_ASCII))
-                .addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+                .addListener(ChannelFutureListener.CLOSE);
     }
 
     private void fail(ChannelHandlerContext ctx, ProxyFailure failure, String detail) {
@@ -306,7 +319,9 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         state = State.DONE;
         cancelTimer();
         wipePending();
-        promise.tryFailure(new ProxyFailureException(failure, detail + " [login state " + reached.name().toLowerCase() + "]"));
+        boolean credentialsSent = reached == State.LOGIN || reached == State.POST_CAPABILITY;
+        promise.tryFailure(new ProxyFailureException(failure, detail + " [login state "
+                + reached.name().toLowerCase() + "]", null, credentialsSent));
         ctx.close();
     }
 
@@ -314,7 +329,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof SslHandshakeCompletionEvent handshake) {
             onHandshake(ctx, handshake);
-        } else if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+        } else if (evt instanceof ChannelInputShutdownEvent) {
             failClosed(ctx);
         }
         ctx.fireUserEventTriggered(evt);
@@ -351,7 +366,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     private void wipePending() {
-        pendingParts.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
+        pendingParts.forEach(b -> Arrays.fill(b, (byte) 0));
         pendingParts.clear();
     }
 
@@ -360,7 +375,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (state != State.DONE && ctx.pipeline().get(PipelineNames.BACKEND_TLS) instanceof SslHandler ssl
                 && !ssl.handshakeFuture().isSuccess()) {
             Throwable cause = ssl.handshakeFuture().cause();
-            fail(ctx, ProxyFailure.TLS, cause != null && !(cause instanceof java.nio.channels.ClosedChannelException)
+            fail(ctx, ProxyFailure.TLS, cause != null && !(cause instanceof ClosedChannelException)
                     ? tlsFailure(cause)
                     : tlsFailure(null) + "the backend closed the connection during the handshake "
                             + "(does it accept the pool's protocols and ciphers?)");
@@ -371,17 +386,18 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private static boolean isTlsFailure(Throwable cause) {
         for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException) {
+            if (t instanceof SSLException) {
                 return true;
             }
         }
         return false;
     }
 
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] out = new byte[a.length + b.length + 2];
-        System.arraycopy(a, 0, out, 0, a.length);
-        System.arraycopy(b, 0, out, a.length, b.length);
+    /** {@code prefix payload CRLF} in a fresh array (the caller wipes {@code payload}). */
+    private static byte[] line(byte[] prefix, byte[] payload) {
+        byte[] out = new byte[prefix.length + payload.length + 2];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        System.arraycopy(payload, 0, out, prefix.length, payload.length);
         out[out.length - 2] = '\r';
         out[out.length - 1] = '\n';
         return out;
@@ -389,7 +405,10 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     /** A reply for a log line: status and text only; never our command's arguments. */
     private static String describe(ResponseLine line) {
-        String text = line.tag() + " " + line.afterTag();
+        return bounded(line.tag() + " " + line.afterTag());
+    }
+
+    private static String bounded(String text) {
         return text.length() > 200 ? text.substring(0, 200) + "..." : text;
     }
 }

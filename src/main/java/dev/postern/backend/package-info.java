@@ -1,7 +1,8 @@
 /**
- * The backend leg: connects on the client's event loop, speaks implicit TLS or STARTTLS (RFC 2595) when the
- * backend's pool says so, checks the greeting, logs in with the client's
- * credentials (AUTHENTICATE PLAIN with SASL-IR per RFC 4959, else LOGIN per RFC 9051) and learns the
- * post-login capabilities; tries the next backend of the user's order when one cannot be reached.
+ * The backend leg: a routed login tries the user's backends in order on the client's event loop; each attempt
+ * connects, speaks implicit TLS or STARTTLS (RFC 2595) when the backend's pool says so, checks the greeting, logs
+ * in with the client's credentials (AUTHENTICATE PLAIN with SASL-IR per RFC 4959, else LOGIN per RFC 9051) and
+ * learns the post-login capabilities. The next backend is tried only when one fails before the credentials were
+ * sent. Active health checks connect through the same pipeline.
  */
 package dev.postern.backend;

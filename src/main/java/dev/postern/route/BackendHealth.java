@@ -4,6 +4,7 @@ import dev.postern.config.HealthConfig;
 import dev.postern.config.HostPort;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
@@ -11,7 +12,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Up/down and draining state of every pooled backend, fed by active checks and by real logins (passive).
+ * Up/down and draining state of every pooled backend, fed by active checks and by real logins (passive; a login
+ * counts only up to the moment the client's credentials were sent).
  * {@code fall} failures in a row take a backend down, {@code rise} successes bring it back. A draining backend
  * takes no new sessions; its open sessions are left alone. Backends not in any pool are always usable.
  *
@@ -148,7 +150,10 @@ public final class BackendHealth {
         return e == null ? 0 : e.sessions.sum();
     }
 
-    Iterable<Entry> entries() {
-        return entries.values();
+    /** The backends with active checks enabled, and their settings (the checks themselves live in {@code backend}). */
+    public Map<HostPort, HealthConfig> activeChecks() {
+        Map<HostPort, HealthConfig> checked = new HashMap<>();
+        entries.values().stream().filter(e -> e.config.enabled()).forEach(e -> checked.put(e.address, e.config));
+        return checked;
     }
 }

@@ -46,6 +46,11 @@ public final class HttpRouteSource implements RouteSource {
     }
 
     @Override
+    public boolean needsPassword() {
+        return config.sendPassword();
+    }
+
+    @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
         if (inFlight.incrementAndGet() > config.maxConcurrent()) {
             inFlight.decrementAndGet();

@@ -89,6 +89,11 @@ public final class RouteCache {
         return cache.get(request.loginKey(), (key, executor) -> source.lookup(request));
     }
 
+    /** Whether a source behind the cache uses the client's password. */
+    public boolean needsPassword() {
+        return source.needsPassword();
+    }
+
     public void invalidate(String loginKey) {
         if (cache != null) {
             cache.synchronous().invalidate(loginKey);

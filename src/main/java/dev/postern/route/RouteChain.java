@@ -33,6 +33,11 @@ public final class RouteChain implements RouteSource {
     }
 
     @Override
+    public boolean needsPassword() {
+        return sources.stream().anyMatch(RouteSource::needsPassword);
+    }
+
+    @Override
     public String name() {
         return "chain";
     }

@@ -11,6 +11,14 @@ import java.util.concurrent.CompletableFuture;
 public interface RouteSource extends AutoCloseable {
     CompletableFuture<Optional<Route>> lookup(LookupRequest request);
 
+    /**
+     * Whether this source uses the client's password (an auth_http service with {@code send_password}); a login
+     * copies the password into its {@link LookupRequest} only when some source does.
+     */
+    default boolean needsPassword() {
+        return false;
+    }
+
     /** A short name for logs and metric tags. */
     String name();
 

@@ -2,16 +2,21 @@ package dev.postern.route;
 
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
 
 /**
  * Turns a login into the backends to try, in order: the cached route, else the default pool; within a pool the
  * user's rendezvous order with down and draining backends moved out. When every backend of the pool is down the
  * full order is tried anyway (health data may be stale; refusing everyone would be worse), draining ones never.
+ * It also decides what the sources see of a login (normalised key, typed name, client, attempt, and the password
+ * only when a source uses it) and which name the backend is given.
  */
 public final class Router {
     private final RouteCache cache;
@@ -30,6 +35,41 @@ public final class Router {
         this.names = names;
     }
 
+    /**
+     * The backends for a login, from the name as the client typed it. The sources are asked (and the cache keyed)
+     * by the normalised key; the password is fetched from {@code password} only when a source uses it, and wiped
+     * once the lookup is over.
+     *
+     * @param client the client's address
+     * @param attempt 1 for the first login on the connection, 2 after one failure, ...
+     */
+    public CompletableFuture<RouteDecision> resolve(String typedName, InetSocketAddress client, int attempt,
+                                                    Supplier<byte[]> password) {
+        LookupRequest request = request(typedName, client, attempt, password);
+        CompletableFuture<RouteDecision> decision;
+        try {
+            decision = resolve(request);
+        } catch (RuntimeException e) {
+            decision = CompletableFuture.failedFuture(e);
+        }
+        if (request.password() != null) {
+            decision.whenComplete((d, e) -> Arrays.fill(request.password(), (byte) 0));
+        }
+        return decision;
+    }
+
+    /** What the sources are asked for a login. */
+    LookupRequest request(String typedName, InetSocketAddress client, int attempt, Supplier<byte[]> password) {
+        return new LookupRequest(names.key(typedName), typedName, cache.needsPassword() ? password.get() : null,
+                client, attempt);
+    }
+
+    /** The name to log in with at the backend: as typed, or the normalised key when so configured. */
+    public String nameForBackend(String typedName) {
+        return names.forBackend(typedName);
+    }
+
+    /** The backends for a lookup already built (a test or a benchmark that chooses the key itself). */
     public CompletableFuture<RouteDecision> resolve(LookupRequest request) {
         return cache.lookup(request).thenApply(found -> {
             Route route = found.orElse(defaultPool == null ? null : new Route.ToPool(defaultPool));
@@ -61,10 +101,6 @@ public final class Router {
             (health.isUp(b) ? up : down).add(b);
         }
         return up.isEmpty() ? down : up;
-    }
-
-    public LoginNames names() {
-        return names;
     }
 
     public RouteCache cache() {

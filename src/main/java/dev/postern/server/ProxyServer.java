@@ -1,6 +1,8 @@
 package dev.postern.server;
 
 import dev.postern.backend.BackendConnector;
+import dev.postern.backend.BackendDialer;
+import dev.postern.backend.BackendHealthChecker;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.PosternConfig;
 import dev.postern.frontend.FrontendInitializer;
@@ -8,11 +10,9 @@ import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
 import dev.postern.metrics.MicrometerProxyMetrics;
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.postern.config.RouteSourceConfig;
 import dev.postern.config.RoutesConfig;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
-import dev.postern.route.HealthChecker;
 import dev.postern.route.LoginNames;
 import dev.postern.route.RouteCache;
 import dev.postern.route.RouteChain;
@@ -69,7 +69,7 @@ public final class ProxyServer implements AutoCloseable {
     private final BackendHealth health = new BackendHealth();
     private RouteChain sources;
     private Router router;
-    private HealthChecker healthChecker;
+    private BackendHealthChecker healthChecker;
     private ServerTls tls;
     private BackendTlsContexts backendTls = BackendTlsContexts.NONE;
 
@@ -95,7 +95,7 @@ public final class ProxyServer implements AutoCloseable {
         });
     }
 
-    /** Route sources, cache, pools and health checks. */
+    /** Route sources, cache, pools and backend health. */
     private void buildRouting() throws StartupException {
         RoutesConfig routes = config.routes();
         LoginNames names = new LoginNames(routes.loginNames());
@@ -113,9 +113,6 @@ public final class ProxyServer implements AutoCloseable {
                 health.register(b.address(), pool.health(), b.draining())));
         health.bindMetrics(registry);
         router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
-        healthChecker = new HealthChecker(health, workers.next(), transport.channel(), new AddressResolver(resolver),
-                backendTls::newImplicitHandler);
-        healthChecker.start();
     }
 
     /** Binds every listener; on any failure closes what was opened and throws with the listener named. */
@@ -146,10 +143,11 @@ public final class ProxyServer implements AutoCloseable {
             throw new StartupException(e.getMessage(), e);
         }
         buildRouting();
-        boolean sendPassword = config.routes().sources().stream()
-                .anyMatch(s -> s instanceof RouteSourceConfig.Http h && h.sendPassword());
-        BackendConnector connector = new BackendConnector(router, config.limits(), config.timeouts(),
-                transport.channel(), new AddressResolver(resolver), sendPassword, backendTls);
+        BackendDialer dialer = new BackendDialer(transport.channel(), new AddressResolver(resolver), backendTls,
+                config.limits(), config.timeouts());
+        healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
+        healthChecker.start();
+        BackendConnector connector = new BackendConnector(router, dialer);
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),

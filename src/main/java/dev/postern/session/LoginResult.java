@@ -16,7 +16,7 @@ public sealed interface LoginResult {
         }
     }
 
-    /** The backend said NO (or BAD); {@code text} is its reply after the status, response code kept. */
+    /** The backend (or a route source) said NO; {@code text} is the reply after the status, response code kept. */
     record Rejected(String text) implements LoginResult {
     }
 }

@@ -7,6 +7,7 @@ package dev.postern.session;
  * front, STARTTLS:      preAuthIdle → cmdFramer → respEncoder → preAuth      (tls added first on STARTTLS)
  * backend:              [backendTls] → respFramer → backendLogin  (backendTls: implicit TLS from the start,
  *                                                                   or added first after the backend's STARTTLS OK)
+ * backend health check: [backendTls] → respFramer → healthProbe   (implicit TLS only; closed after the greeting)
  * after hand-off:       front: [tls] → relayIdle → relay        backend: [backendTls] → relay
  * </pre>
  */
@@ -18,6 +19,8 @@ public final class PipelineNames {
     public static final String PRE_AUTH = "preAuth";
     public static final String RESP_FRAMER = "respFramer";
     public static final String BACKEND_LOGIN = "backendLogin";
+    /** Reads one backend greeting for an active health check. */
+    public static final String HEALTH_PROBE = "healthProbe";
     /** TLS to the backend; stays in the backend pipeline after hand-off, in front of the relay. */
     public static final String BACKEND_TLS = "backendTls";
     public static final String RELAY_IDLE = "relayIdle";

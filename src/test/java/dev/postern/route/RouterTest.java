@@ -1,13 +1,18 @@
 package dev.postern.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.BackendConfig;
 import dev.postern.config.HealthConfig;
 import dev.postern.config.HostPort;
+import dev.postern.config.LoginNameConfig;
 import dev.postern.config.PoolConfig;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -248,5 +253,75 @@ class RouterTest {
         assertTrue(!h.isUp(A), "up before three successes in a row");
         h.recordSuccess(A);
         assertTrue(h.isUp(A) && h.isUsable(A));
+    }
+
+    /** A source that records what it is asked and whether it wants the password. */
+    private static final class AskedSource implements RouteSource {
+        final boolean needsPassword;
+        LookupRequest asked;
+        byte[] passwordSeen;
+
+        AskedSource(boolean needsPassword) {
+            this.needsPassword = needsPassword;
+        }
+
+        @Override
+        public boolean needsPassword() {
+            return needsPassword;
+        }
+
+        @Override
+        public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+            asked = request;
+            passwordSeen = request.password() == null ? null : request.password().clone();
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+
+        @Override
+        public String name() {
+            return "asked";
+        }
+    }
+
+    private Router routerOver(AskedSource source, LoginNames names) {
+        RouteCache cache = new RouteCache(source,
+                new RouteCache.Settings(true, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(1), 100),
+                System::nanoTime, Runnable::run);
+        return new Router(cache, Map.of("main", MAIN), "main", health, names);
+    }
+
+    @Test
+    void aLoginIsLookedUpByItsKeyWithTheTypedNameClientAndAttemptButNoPasswordUnlessASourceWantsIt() throws Exception {
+        AskedSource source = new AskedSource(false);
+        InetSocketAddress client = new InetSocketAddress("192.0.2.7", 50123);
+        RouteDecision decision = routerOver(source, LoginNames.DEFAULT)
+                .resolve(" Alice@Example.org", client, 2, () -> {
+                    throw new AssertionError("the password was fetched although no source uses it");
+                }).get(5, TimeUnit.SECONDS);
+        assertEquals(new RouteDecision.Backends(order("alice@example.org")), decision);
+        assertEquals("alice@example.org", source.asked.loginKey());
+        assertEquals(" Alice@Example.org", source.asked.loginName());
+        assertEquals(client, source.asked.client());
+        assertEquals(2, source.asked.attempt());
+        assertNull(source.asked.password());
+    }
+
+    @Test
+    void aSourceThatWantsThePasswordGetsItAndItIsWipedAfterTheLookup() throws Exception {
+        AskedSource source = new AskedSource(true);
+        byte[] password = "pw-for-source".getBytes(StandardCharsets.UTF_8);
+        routerOver(source, LoginNames.DEFAULT).resolve("alice@example.org", null, 1, password::clone)
+                .get(5, TimeUnit.SECONDS);
+        assertEquals("pw-for-source", new String(source.passwordSeen, StandardCharsets.UTF_8));
+        assertTrue(Arrays.equals(new byte[password.length], source.asked.password()),
+                "the request's copy of the password was not wiped");
+    }
+
+    @Test
+    void theBackendGetsTheTypedNameOrTheKeyAsConfigured() {
+        AskedSource source = new AskedSource(false);
+        assertEquals("Alice@Example.org", routerOver(source, LoginNames.DEFAULT).nameForBackend("Alice@Example.org"));
+        LoginNames normalizing = new LoginNames(new LoginNameConfig(true, null, List.of(), true));
+        assertEquals("alice@example.org", routerOver(source, normalizing).nameForBackend(" Alice@Example.org"));
     }
 }

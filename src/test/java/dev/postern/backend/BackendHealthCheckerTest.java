@@ -1,4 +1,4 @@
-package dev.postern.route;
+package dev.postern.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -6,6 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.HealthConfig;
 import dev.postern.config.HostPort;
+import dev.postern.config.LimitsConfig;
+import dev.postern.config.TimeoutsConfig;
+import dev.postern.route.AddressResolver;
+import dev.postern.route.BackendHealth;
+import dev.postern.tls.BackendTlsContexts;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -30,7 +35,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Active health checks against real loopback servers: greeting, wrong greeting, silence, nothing listening. */
-class HealthCheckerTest {
+class BackendHealthCheckerTest {
     private static final HealthConfig FAST = new HealthConfig(true, Duration.ofMillis(50), Duration.ofMillis(300), 2, 2);
     private static final Duration BOUND = Duration.ofSeconds(10);
 
@@ -38,7 +43,7 @@ class HealthCheckerTest {
     private final ExecutorService resolver = Executors.newSingleThreadExecutor();
     private final List<FakeBackend> backends = new ArrayList<>();
     private final BackendHealth health = new BackendHealth();
-    private HealthChecker checker;
+    private BackendHealthChecker checker;
 
     /** Accepts connections and answers each with {@code greeting} (or nothing when null), counting them. */
     private final class FakeBackend implements AutoCloseable {
@@ -102,7 +107,8 @@ class HealthCheckerTest {
     }
 
     private void start() {
-        checker = new HealthChecker(health, group.next(), NioSocketChannel.class, new AddressResolver(resolver));
+        checker = new BackendHealthChecker(health, group.next(), new BackendDialer(NioSocketChannel.class,
+                new AddressResolver(resolver), BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS));
         checker.start();
     }
 

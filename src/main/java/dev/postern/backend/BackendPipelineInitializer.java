@@ -1,0 +1,44 @@
+package dev.postern.backend;
+
+import dev.postern.config.HostPort;
+import dev.postern.config.TlsMode;
+import dev.postern.session.PipelineNames;
+import dev.postern.tls.BackendTls;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+
+/**
+ * The one backend pipeline, for real logins and health checks alike: {@code [backendTls] → respFramer → phase}
+ * (names in {@link PipelineNames}). The TLS handler goes in first only for a pool with implicit TLS; with STARTTLS
+ * the login handler adds it after the backend's OK.
+ */
+final class BackendPipelineInitializer extends ChannelInitializer<Channel> {
+    private final HostPort backend;
+    private final BackendTls tls;
+    private final int maxLineBytes;
+    private final String phaseName;
+    private final ChannelHandler phase;
+
+    /**
+     * @param tls the backend's pool TLS, or null for plaintext
+     * @param phaseName the phase handler's name ({@link PipelineNames#BACKEND_LOGIN} or {@link PipelineNames#HEALTH_PROBE})
+     */
+    BackendPipelineInitializer(HostPort backend, BackendTls tls, int maxLineBytes, String phaseName,
+                               ChannelHandler phase) {
+        this.backend = backend;
+        this.tls = tls;
+        this.maxLineBytes = maxLineBytes;
+        this.phaseName = phaseName;
+        this.phase = phase;
+    }
+
+    @Override
+    protected void initChannel(Channel ch) {
+        if (tls != null && tls.mode() == TlsMode.IMPLICIT) {
+            ch.pipeline().addLast(PipelineNames.BACKEND_TLS, tls.newHandler(ch.alloc(), backend));
+        }
+        ch.pipeline().addLast(PipelineNames.RESP_FRAMER, new ResponseLineFramer(maxLineBytes));
+        ch.pipeline().addLast(phaseName, phase);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.postern.backend;
+
+import dev.postern.config.HostPort;
+import dev.postern.imap.Credentials;
+import dev.postern.route.BackendHealth;
+import dev.postern.session.LoginResult;
+import dev.postern.session.ProxyFailure;
+import dev.postern.session.ProxyFailureException;
+import io.netty.channel.EventLoop;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One login over the user's backends, tried in order on the client's event loop (same thread, no locks) until
+ * one answers. A backend that fails before the credentials were sent to it (resolve, connect, greeting, TLS,
+ * STARTTLS, a timeout meanwhile) counts against its health and the next one is tried. Once the credentials were
+ * sent, whatever happens there (an answer, {@code * BYE}, a timeout, garbage, a close) is this login's answer:
+ * no other backend sees the password and the backend's health is not blamed. A backend's NO ends the login too
+ * (another would say the same). Cancelling the promise (the client left) stops the attempt in flight.
+ */
+final class RoutedLogin {
+    private static final Logger LOG = LoggerFactory.getLogger(RoutedLogin.class);
+
+    private final String sessionId;
+    private final Credentials credentials;
+    private final List<HostPort> backends;
+    private final EventLoop loop;
+    private final BackendLoginStep step;
+    private final BackendHealth health;
+    private final Promise<LoginResult> promise;
+    /** The backend being tried. */
+    private int index;
+    private Future<LoginResult> inFlight;
+
+    /** @param backends the user's order, best first; not empty */
+    RoutedLogin(String sessionId, Credentials credentials, List<HostPort> backends, EventLoop loop,
+                BackendLoginStep step, BackendHealth health, Promise<LoginResult> promise) {
+        this.sessionId = sessionId;
+        this.credentials = credentials;
+        this.backends = List.copyOf(backends);
+        this.loop = loop;
+        this.step = step;
+        this.health = health;
+        this.promise = promise;
+    }
+
+    /** Tries the first backend; on the event loop. */
+    void start() {
+        promise.addListener(f -> {
+            if (f.isCancelled() && inFlight != null) {
+                inFlight.cancel(false);
+            }
+        });
+        tryCurrent();
+    }
+
+    private void tryCurrent() {
+        if (promise.isDone()) {
+            return;
+        }
+        HostPort backend = backends.get(index);
+        inFlight = step.login(backend, credentials, loop);
+        inFlight.addListener((Future<LoginResult> f) -> onAnswer(backend, f));
+    }
+
+    private void onAnswer(HostPort backend, Future<LoginResult> answer) {
+        if (answer.isCancelled()) {
+            return; // cancelled with the promise
+        }
+        if (answer.isSuccess()) {
+            LoginResult result = answer.getNow();
+            health.recordSuccess(backend);
+            if (result instanceof LoginResult.LoggedIn in) {
+                health.sessionOpened(backend);
+                in.backend().closeFuture().addListener(closed -> health.sessionClosed(backend));
+                if (!promise.trySuccess(result)) {
+                    in.backend().close(); // the client left meanwhile
+                }
+            } else {
+                promise.trySuccess(result);
+            }
+            return;
+        }
+        ProxyFailureException failure = ProxyFailureException.of(answer.cause(), ProxyFailure.INTERNAL, "backend login");
+        boolean backendsFault = failure.failure().tryNextBackend() && !failure.credentialsSent();
+        if (backendsFault) {
+            health.recordFailure(backend, failure.getMessage());
+        }
+        if (backendsFault && index + 1 < backends.size() && !promise.isDone()) {
+            LOG.warn("[{}] backend {} failed ({}): {}; trying the next one", sessionId, backend,
+                    failure.failure().tag(), failure.getMessage());
+            index++;
+            tryCurrent();
+        } else {
+            promise.tryFailure(failure);
+        }
+    }
+}
