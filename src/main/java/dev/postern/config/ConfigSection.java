@@ -129,7 +129,7 @@ final class ConfigSection<R extends Record> {
             ConfigKey<?> key = keys.get(i);
             Object value = unknown.remove(key.name()) ? changes.get(key.name()) : value(base, key);
             if (!boxed(components[slots[i]].getType()).isInstance(value)) {
-                throw new IllegalArgumentException(key.name() + ": " + value + " (expected: a "
+                throw new IllegalArgumentException(key.name() + ": " + value + " (expected: "
                         + components[slots[i]].getType().getSimpleName() + ")");
             }
             values.put(key.name(), value);

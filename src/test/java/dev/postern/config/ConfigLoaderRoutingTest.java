@@ -138,7 +138,9 @@ class ConfigLoaderRoutingTest {
         assertEquals(5000, cache.maxEntries());
 
         assertEquals(4, routes.sources().size());
-        assertEquals(new RouteSourceConfig.File(dir.resolve("routes/users.csv"), Duration.ofMillis(500)), routes.sources().get(0));
+        RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
+        assertEquals(dir.resolve("routes/users.csv"), file.path(), "resolved against the config file's folder");
+        assertEquals(Duration.ofMillis(500), file.checkInterval());
 
         RouteSourceConfig.Rules rules = assertInstanceOf(RouteSourceConfig.Rules.class, routes.sources().get(1));
         assertEquals(3, rules.rules().size());
@@ -188,7 +190,9 @@ class ConfigLoaderRoutingTest {
         assertEquals(RoutesConfig.CacheConfig.DEFAULTS, routes.cache());
         assertEquals(LoginNameConfig.DEFAULTS, routes.loginNames());
         assertEquals(HealthConfig.DEFAULTS, config.pools().get("main").health());
-        assertEquals(new RouteSourceConfig.File(dir.resolve("routes.yaml"), Duration.ofSeconds(2)), routes.sources().get(0));
+        RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
+        assertEquals(dir.resolve("routes.yaml"), file.path());
+        assertEquals(Duration.ofSeconds(2), file.checkInterval());
         RouteSourceConfig.Http http = assertInstanceOf(RouteSourceConfig.Http.class, routes.sources().get(1));
         assertEquals(URI.create("https://auth.example.org/mail"), http.url());
         assertEquals(Duration.ofSeconds(5), http.timeout());
