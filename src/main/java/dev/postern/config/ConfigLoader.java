@@ -19,6 +19,10 @@ import org.yaml.snakeyaml.error.YAMLException;
 
 /** Reads the YAML file into a {@link PosternConfig}, collecting every problem before failing. */
 public final class ConfigLoader {
+    /** Text after {@code * OK [CAPABILITY ...]}: one printable line. */
+    private static final ConfigKey<String> GREETING = ConfigKey.text("greeting", "Postern ready.",
+            g -> g.isBlank() || g.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
+                    ? "must be non-empty printable text on one line" : null);
 
     private ConfigLoader() {
     }
@@ -66,10 +70,6 @@ public final class ConfigLoader {
         return new PosternConfig(listeners, tls, pools, routes, LimitsConfig.SECTION.read(root.child("limits")),
                 TimeoutsConfig.SECTION.read(root.child("timeouts")), greeting, source);
     }
-
-    private static final ConfigKey<String> GREETING = ConfigKey.text("greeting", "Postern ready.",
-            g -> g.isBlank() || g.chars().anyMatch(c -> c < 0x20 || c == 0x7f)
-                    ? "must be non-empty printable text on one line" : null);
 
     private static List<ListenerConfig> listeners(ConfigNode root) {
         // Something other than a list has its problem reported by mappings().

@@ -213,6 +213,7 @@ class LdapRouteSourceTest {
     void aDirectoryThatIsDownFailsTheFutureAndNeverTheCaller() throws Exception {
         LdapRouteSource source = source();
         assertTrue(answer(source, "alice@example.org").isPresent(), "a pooled connection exists");
+        int port = directory.getListenPort();
         directory.shutDown(true);
 
         CompletableFuture<Optional<Route>> lookup = source.lookup(request("alice@example.org"));
@@ -220,7 +221,7 @@ class LdapRouteSourceTest {
         assertTrue(e.getMessage().startsWith("ldap: "), e.getMessage());
 
         // Also with no pooled connection at all.
-        LdapRouteSource fresh = source();
+        LdapRouteSource fresh = source(Map.of("url", "ldap://127.0.0.1:" + port));
         failure(fresh.lookup(request("alice@example.org")));
     }
 
