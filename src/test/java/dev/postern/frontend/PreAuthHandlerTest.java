@@ -921,7 +921,7 @@ class PreAuthHandlerTest {
         }
     }
 
-    /** The gateway stops the attempt where it stands (BackendConnector closes the backend channel on cancel). */
+    /** The gateway stops the attempt where it stands (the backend dialer closes the backend channel on cancel). */
     @Test
     void aLoginInFlightIsCancelledWhenTheClientLeaves() {
         try (Session s = Session.greeted(PLAIN)) {
