@@ -19,6 +19,7 @@ import dev.postern.route.RouteChain;
 import dev.postern.route.RouteSources;
 import dev.postern.route.Router;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.RateLimitedLog;
 import dev.postern.tls.BackendTlsContexts;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
@@ -146,6 +147,8 @@ public final class ProxyServer implements AutoCloseable {
             throw new StartupException(e.getMessage(), e);
         }
         buildRouting();
+        // Summaries of rate-limited failure lines appear within a second, also when the flood has stopped.
+        scheduler.scheduleAtFixedRate(RateLimitedLog.FAILURES::flush, 1, 1, TimeUnit.SECONDS);
         boolean sendPassword = config.routes().sources().stream()
                 .anyMatch(s -> s instanceof RouteSourceConfig.Http h && h.sendPassword());
         BackendConnector connector = new BackendConnector(router, config.limits(), config.timeouts(),
