@@ -1,5 +1,6 @@
 package dev.postern;
 
+import ch.qos.logback.classic.LoggerContext;
 import dev.postern.config.ConfigException;
 import dev.postern.config.ConfigLoader;
 import dev.postern.config.PosternConfig;
@@ -10,6 +11,7 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /** Command line: {@code --config FILE}, {@code --check-config}, {@code --help}, {@code --version}. */
@@ -24,8 +26,16 @@ public final class Main {
 
     public static void main(String[] args) {
         int code = run(args, System.out, System.err);
+        flushLogs();
         if (code != EXIT_OK || isOneShot(args)) {
             System.exit(code);
+        }
+    }
+
+    /** Log lines go through an asynchronous appender (logback.xml): stopping it writes what is still queued. */
+    private static void flushLogs() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext logback) {
+            logback.stop();
         }
     }
 

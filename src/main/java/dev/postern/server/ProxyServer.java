@@ -19,6 +19,7 @@ import dev.postern.route.RouteChain;
 import dev.postern.route.RouteSources;
 import dev.postern.route.Router;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.RateLimitedLog;
 import dev.postern.tls.BackendTlsContexts;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
@@ -140,6 +141,8 @@ public final class ProxyServer implements AutoCloseable {
             throw new StartupException(e.getMessage(), e);
         }
         buildRouting();
+        // Summaries of rate-limited failure lines appear within a second, also when the flood has stopped.
+        scheduler.scheduleAtFixedRate(RateLimitedLog.FAILURES::flush, 1, 1, TimeUnit.SECONDS);
         BackendDialer dialer = new BackendDialer(transport.channel(), new AddressResolver(resolver), backendTls,
                 config.limits(), config.timeouts());
         healthChecker = new BackendHealthChecker(health, workers.next(), dialer);

@@ -29,10 +29,13 @@ public record ClientHello(String serverName, List<String> alpn, boolean acceptsE
     private static final Set<Integer> ECDSA_SUITES = Set.of(0xC02B, 0xC02C, 0xCCA9);
 
     /** Parses a ClientHello body (after the 4-byte handshake header); null input gives an empty result. */
-    public static ClientHello parse(ByteBuf hello) {
-        if (hello == null) {
+    public static ClientHello parse(ByteBuf body) {
+        if (body == null) {
             return new ClientHello(null, null, true);
         }
+        // Only the readable bytes: absolute reads past the writer index would see whatever the buffer's spare
+        // capacity holds (found by ClientHelloFuzzTest; Netty hands over exact slices today, other callers may not).
+        ByteBuf hello = body.slice();
         String serverName = null;
         List<String> alpn = null;
         List<Integer> suites = null;

@@ -3,6 +3,8 @@ package dev.postern.tls;
 import dev.postern.config.ListenerConfig;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.RateLimitedLog;
+import dev.postern.session.RateLimitedLog.Reason;
 import dev.postern.session.SessionContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -60,7 +62,9 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
         timer = ctx.executor().schedule(() -> {
             if (!ctx.isRemoved()) {
                 metrics.tlsHandshake(listener.name(), "timeout", "timeout");
-                LOG.info("[{}] no TLS ClientHello within {} ms", id(ctx), timeout.toMillis());
+                if (RateLimitedLog.FAILURES.admit(Reason.TLS_HANDSHAKE_FAILED)) {
+                    LOG.info("[{}] no TLS ClientHello within {} ms", id(ctx), timeout.toMillis());
+                }
                 ctx.close();
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -101,7 +105,9 @@ final class ClientHelloHandler extends SslClientHelloHandler<SslContext> {
         if (!future.isSuccess()) {
             refused = true;
             metrics.tlsHandshake(listener.name(), "failed", "alpn");
-            LOG.info("[{}] TLS refused: {}", id(ctx), future.cause().getMessage());
+            if (RateLimitedLog.FAILURES.admit(Reason.TLS_REFUSED)) {
+                LOG.info("[{}] TLS refused: {}", id(ctx), future.cause().getMessage());
+            }
             ctx.writeAndFlush(Unpooled.wrappedBuffer(NO_APPLICATION_PROTOCOL)).addListener(ChannelFutureListener.CLOSE);
             return;
         }

@@ -192,6 +192,26 @@ class ClientHelloTest {
         }
     }
 
+    /**
+     * Found by ClientHelloFuzzTest: a hello cut short inside its cipher-suite length was read on into the buffer's
+     * spare capacity; the stale bytes there made an empty suite list, and "no ECDSA suite" picked RSA where an
+     * unreadable hello must mean "unsure, ECDSA is fine".
+     */
+    @Test
+    void bytesPastTheWriterIndexAreNotRead() {
+        byte[] full = new Hello().suites(ECDHE_ECDSA_AES128_GCM, TLS_AES_128_GCM_SHA256).body();
+        int cut = 36; // version, random, session id length, one octet of the suites' length
+        ByteBuf exact = Unpooled.wrappedBuffer(full, 0, cut);
+        ByteBuf stale = Unpooled.buffer(cut + 2).writeBytes(full, 0, cut + 2).writerIndex(cut);
+        try {
+            assertTrue(ClientHello.parse(exact).acceptsEcdsa());
+            assertEquals(ClientHello.parse(exact), ClientHello.parse(stale));
+        } finally {
+            exact.release();
+            stale.release();
+        }
+    }
+
     @Test
     void everyPrefixOfAHelloParsesWithoutThrowing() {
         byte[] body = new Hello().versions(TLS13).signatureSchemes(RSA_PSS_RSAE_SHA256).sni("a.example").alpn("imap").body();
