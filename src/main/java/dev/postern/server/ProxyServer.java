@@ -3,8 +3,10 @@ package dev.postern.server;
 import dev.postern.backend.BackendConnector;
 import dev.postern.backend.BackendDialer;
 import dev.postern.backend.BackendHealthChecker;
+import dev.postern.backend.SessionCaps;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.PosternConfig;
+import dev.postern.frontend.ConnectionGate;
 import dev.postern.frontend.FrontendInitializer;
 import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
@@ -147,7 +149,8 @@ public final class ProxyServer implements AutoCloseable {
                 config.limits(), config.timeouts());
         healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
         healthChecker.start();
-        BackendConnector connector = new BackendConnector(router, dialer);
+        BackendConnector connector = new BackendConnector(router, dialer, sessionCaps());
+        ConnectionGate gate = connectionGate();
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
@@ -160,7 +163,7 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new FrontendInitializer(settings, ch -> {
+                    .childHandler(new FrontendInitializer(settings, gate, ch -> {
                         sessions.add(ch);
                         metrics.connectionOpened(listener.name());
                         ch.closeFuture().addListener(f -> metrics.connectionClosed(listener.name()));
@@ -179,6 +182,23 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         LOG.info("Postern started: {} listener(s), transport {}", listeners.size(), transport.name());
+    }
+
+    /** The per-client caps every listener shares (limits.max_connections, ..._per_ip, ipv6_prefix, exempt). */
+    private ConnectionGate connectionGate() {
+        int maxConnections = Integer.MAX_VALUE; // TODO config keys
+        OpenFileLimit.current().ifPresent(limit -> {
+            String warning = OpenFileLimit.warning(limit, maxConnections);
+            if (warning != null) {
+                LOG.warn(warning);
+            }
+        });
+        return ConnectionGate.unlimited(); // TODO config keys
+    }
+
+    /** limits.max_sessions_per_user and each pool's max_connections_per_backend. */
+    private SessionCaps sessionCaps() {
+        return SessionCaps.unlimited(); // TODO config keys
     }
 
     /** The address a listener is bound to (its port, when the config said 0). */

@@ -1125,7 +1125,7 @@ class PreAuthHandlerTest {
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
             FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
                     listener.usesTls() ? serverTls : null, gateway, metrics.proxy);
-            ch = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
+            ch = new EmbeddedChannel(new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { }));
         }
 
         static Session greeted(ListenerConfig listener) {
