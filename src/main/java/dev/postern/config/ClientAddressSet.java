@@ -21,19 +21,6 @@ public final class ClientAddressSet implements Predicate<InetAddress> {
         return networks.isEmpty() ? EMPTY : new ClientAddressSet(List.copyOf(networks));
     }
 
-    /** Parses each text with {@link Cidr#parse}; a bad one throws naming {@code key[index]}. */
-    public static ClientAddressSet parse(String key, List<String> texts) {
-        Cidr[] parsed = new Cidr[texts.size()];
-        for (int i = 0; i < parsed.length; i++) {
-            try {
-                parsed[i] = Cidr.parse(texts.get(i));
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException(key + "[" + i + "]: " + e.getMessage(), e);
-            }
-        }
-        return of(List.of(parsed));
-    }
-
     /** Null (no address known) is in no set. */
     @Override
     public boolean test(InetAddress address) {

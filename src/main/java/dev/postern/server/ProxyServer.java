@@ -4,7 +4,10 @@ import dev.postern.backend.BackendConnector;
 import dev.postern.backend.BackendDialer;
 import dev.postern.backend.BackendHealthChecker;
 import dev.postern.backend.SessionCaps;
+import dev.postern.config.HostPort;
+import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
+import dev.postern.config.PoolConfig;
 import dev.postern.config.PosternConfig;
 import dev.postern.frontend.ConnectionGate;
 import dev.postern.frontend.FrontendInitializer;
@@ -38,6 +41,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -183,19 +187,29 @@ public final class ProxyServer implements AutoCloseable {
 
     /** The per-client caps every listener shares (limits.max_connections, ..._per_ip, ipv6_prefix, exempt). */
     private ConnectionGate connectionGate() {
-        int maxConnections = Integer.MAX_VALUE; // TODO config keys
-        OpenFileLimit.current().ifPresent(limit -> {
-            String warning = OpenFileLimit.warning(limit, maxConnections);
+        LimitsConfig limits = config.limits();
+        OpenFileLimit.current().ifPresent(openFiles -> {
+            String warning = OpenFileLimit.warning(openFiles, limits.maxConnections());
             if (warning != null) {
                 LOG.warn(warning);
             }
         });
-        return ConnectionGate.unlimited(); // TODO config keys
+        return new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerIp(), limits.ipv6Prefix(),
+                limits.exemptAddresses(), metrics);
     }
 
-    /** limits.max_sessions_per_user and each pool's max_connections_per_backend. */
+    /**
+     * limits.max_sessions_per_user and each pool's max_connections_per_backend (a backend in several pools gets the
+     * smallest of their caps: it cannot take more than any of them allows).
+     */
     private SessionCaps sessionCaps() {
-        return SessionCaps.unlimited(); // TODO config keys
+        Map<HostPort, Integer> perBackend = new HashMap<>();
+        for (PoolConfig pool : config.pools().values()) {
+            if (pool.maxConnectionsPerBackend() != Integer.MAX_VALUE) {
+                pool.backends().forEach(b -> perBackend.merge(b.address(), pool.maxConnectionsPerBackend(), Math::min));
+            }
+        }
+        return new SessionCaps(config.limits().maxSessionsPerUser(), perBackend, metrics);
     }
 
     /** The address a listener is bound to (its port, when the config said 0). */

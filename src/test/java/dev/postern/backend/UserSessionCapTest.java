@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.imap.Credentials;
@@ -44,7 +43,7 @@ class UserSessionCapTest {
     private final BackendConnector connector;
 
     UserSessionCapTest() {
-        Router router = TestRouters.toPool(new PoolConfig("main", List.of(new BackendConfig(A, 1))),
+        Router router = TestRouters.toPool(PoolConfig.of("main", Map.of("backends", List.of(A))),
                 new BackendHealth());
         BackendLoginStep step = (target, credentials, eventLoop) -> {
             Promise<LoginResult> p = eventLoop.newPromise();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -69,22 +70,29 @@ class CidrTest {
     }
 
     @Test
-    void aSetNamesTheBadEntryByKeyAndIndex() {
+    void aBadExemptEntryIsNamedByKeyAndIndex() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> ClientAddressSet.parse("limits.exempt", List.of("192.0.2.0/24", "10.0.0.0/33")));
-        assertEquals("limits.exempt[1]: '10.0.0.0/33' (expected: a CIDR with a prefix of 0 to 32)", e.getMessage());
+                () -> LimitsConfig.of(Map.of("exempt", List.of("192.0.2.0/24", "10.0.0.0/33", "example.org"))));
+        assertEquals("limits.exempt[1]: '10.0.0.0/33' (expected: a CIDR with a prefix of 0 to 32); "
+                + "limits.exempt[2]: 'example.org' (expected: a CIDR such as 192.0.2.0/24 or 2001:db8::/32, or one "
+                + "address)", e.getMessage());
     }
 
     @Test
     void aSetHoldsAnAddressInAnyOfItsNetworks() throws Exception {
-        ClientAddressSet set = ClientAddressSet.parse("limits.exempt", List.of("192.0.2.0/24", "2001:db8::/48"));
+        ClientAddressSet set = exempt("192.0.2.0/24", "2001:db8::/48");
         assertTrue(set.test(ip("192.0.2.200")));
         assertTrue(set.test(ip("2001:db8:0:5::1")));
         assertFalse(set.test(ip("198.51.100.1")));
         assertFalse(set.test(ip("2001:db8:1::1")));
         assertFalse(set.test(null));
         assertFalse(ClientAddressSet.EMPTY.test(ip("192.0.2.1")));
-        assertEquals(set, ClientAddressSet.parse("x", List.of("192.0.2.0/24", "2001:db8::/48")));
+        assertEquals(set, exempt("192.0.2.0/24", "2001:db8::/48"));
+        assertEquals(ClientAddressSet.EMPTY, LimitsConfig.DEFAULTS.exemptAddresses(), "exempt is empty by default");
+    }
+
+    private static ClientAddressSet exempt(String... cidrs) {
+        return LimitsConfig.of(Map.of("exempt", List.of(cidrs))).exemptAddresses();
     }
 
     @Test

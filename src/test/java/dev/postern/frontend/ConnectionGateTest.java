@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.ClientAddressSet;
+import dev.postern.config.LimitsConfig;
 import dev.postern.metrics.ProxyMetrics;
 import java.net.InetAddress;
 import java.util.ArrayList;
@@ -31,7 +32,7 @@ class ConnectionGateTest {
     }
 
     private ConnectionGate gate(int total, int perAddress, String... exempt) {
-        return new ConnectionGate(total, perAddress, 64, ClientAddressSet.parse("limits.exempt", List.of(exempt)), metrics);
+        return new ConnectionGate(total, perAddress, 64, LimitsConfig.of(Map.of("exempt", List.of(exempt))).exemptAddresses(), metrics);
     }
 
     @Test

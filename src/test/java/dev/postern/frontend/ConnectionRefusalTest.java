@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.ClientAddressSet;
-import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -19,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +38,7 @@ class ConnectionRefusalTest {
     }
 
     private EmbeddedChannel connect(TlsMode mode) {
-        ListenerConfig listener = new ListenerConfig(mode.name().toLowerCase(), new HostPort("127.0.0.1", 1143), mode,
-                false);
+        ListenerConfig listener = ListenerConfig.of(Map.of("name", "l", "bind", "127.0.0.1:1143", "tls", mode.name()));
         FrontendSettings settings = new FrontendSettings(listener, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS,
                 "ready", null, (session, credentials, attempt, loop) -> loop.newPromise(), ProxyMetrics.NOOP);
         EmbeddedChannel ch = new EmbeddedChannel(new FrontendInitializer(settings, gate, c -> { })) {
