@@ -3,6 +3,7 @@ package dev.postern.backend;
 import dev.postern.imap.Credentials;
 import dev.postern.route.RouteDecision;
 import dev.postern.route.Router;
+import dev.postern.session.CappedCounts;
 import dev.postern.session.BackendGateway;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
@@ -17,21 +18,38 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@link BackendGateway}: asks the router where the user goes, then hands the backends it names to a
  * {@link RoutedLogin} over a {@link BackendLoginStep} (how). A route source's refusal, a pool that does not
- * exist and "no route" are answered here without contacting a backend.
+ * exist and "no route" are answered here without contacting a backend, and so is a user who already has
+ * {@code limits.max_sessions_per_user} sessions ({@code [LIMIT]}): the slot is taken before the route lookup, held
+ * while the login runs and by the relayed session until its backend channel closes (the relay closes it with the
+ * client's), and given back at once when the login fails.
  */
 public final class BackendConnector implements BackendGateway {
     private final Router router;
     private final BackendLoginStep step;
+    private final SessionCaps caps;
 
-    public BackendConnector(Router router, BackendLoginStep step) {
+    public BackendConnector(Router router, BackendLoginStep step, SessionCaps caps) {
         this.router = router;
         this.step = step;
+        this.caps = caps;
     }
 
     @Override
     public Future<LoginResult> login(SessionContext session, Credentials credentials, int attempt, EventLoop loop) {
         Promise<LoginResult> promise = loop.newPromise();
         String typed = credentials.userName();
+        CappedCounts<String>.Lease userSlot = caps.user(router.loginKey(typed));
+        if (userSlot == null) {
+            return promise.setFailure(new ProxyFailureException(ProxyFailure.LIMIT,
+                    "the user has limits.max_sessions_per_user sessions on this instance"));
+        }
+        promise.addListener((Future<LoginResult> f) -> {
+            if (f.isSuccess() && f.getNow() instanceof LoginResult.LoggedIn in) {
+                in.backend().closeFuture().addListener(closed -> userSlot.release());
+            } else {
+                userSlot.release();
+            }
+        });
         String name = router.nameForBackend(typed);
         Credentials forBackend = name.equals(typed) ? credentials
                 : new Credentials(name.getBytes(StandardCharsets.UTF_8), credentials.password());
@@ -48,7 +66,7 @@ public final class BackendConnector implements BackendGateway {
         if (error != null) {
             promise.tryFailure(ProxyFailureException.of(error, ProxyFailure.AUTH_TEMPFAIL, "route lookup failed"));
         } else if (route instanceof RouteDecision.Backends b && !b.order().isEmpty()) {
-            new RoutedLogin(session.id(), credentials, b.order(), loop, step, router.health(), promise).start();
+            new RoutedLogin(session.id(), credentials, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Refused r) {
             loop.schedule(() -> promise.trySuccess(new LoginResult.Rejected(refusalText(r.text()))),
                     r.delay().toMillis(), TimeUnit.MILLISECONDS);

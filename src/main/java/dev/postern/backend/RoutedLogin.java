@@ -3,6 +3,7 @@ package dev.postern.backend;
 import dev.postern.config.HostPort;
 import dev.postern.imap.Credentials;
 import dev.postern.route.BackendHealth;
+import dev.postern.session.CappedCounts;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
@@ -20,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * sent, whatever happens there (an answer, {@code * BYE}, a timeout, garbage, a close) is this login's answer:
  * no other backend sees the password and the backend's health is not blamed. A backend's NO ends the login too
  * (another would say the same). Cancelling the promise (the client left) stops the attempt in flight.
+ *
+ * <p>Each attempt holds a connection slot of its backend ({@link SessionCaps}) from before the connect until the
+ * attempt fails, or until the relayed session's backend channel closes. A full backend is skipped like a down one,
+ * without counting against its health; when every remaining backend is full the login gets {@code [UNAVAILABLE]}.
  */
 final class RoutedLogin {
     private static final Logger LOG = LoggerFactory.getLogger(RoutedLogin.class);
@@ -30,6 +35,7 @@ final class RoutedLogin {
     private final EventLoop loop;
     private final BackendLoginStep step;
     private final BackendHealth health;
+    private final SessionCaps caps;
     private final Promise<LoginResult> promise;
     /** The backend being tried. */
     private int index;
@@ -37,13 +43,14 @@ final class RoutedLogin {
 
     /** @param backends the user's order, best first; not empty */
     RoutedLogin(String sessionId, Credentials credentials, List<HostPort> backends, EventLoop loop,
-                BackendLoginStep step, BackendHealth health, Promise<LoginResult> promise) {
+                BackendLoginStep step, BackendHealth health, SessionCaps caps, Promise<LoginResult> promise) {
         this.sessionId = sessionId;
         this.credentials = credentials;
         this.backends = List.copyOf(backends);
         this.loop = loop;
         this.step = step;
         this.health = health;
+        this.caps = caps;
         this.promise = promise;
     }
 
@@ -62,11 +69,28 @@ final class RoutedLogin {
             return;
         }
         HostPort backend = backends.get(index);
+        CappedCounts<HostPort>.Lease slot = caps.backend(backend);
+        if (slot == null) {
+            LOG.debug("[{}] backend {} is full (max_connections_per_backend)", sessionId, backend);
+            if (index + 1 < backends.size()) {
+                index++;
+                tryCurrent();
+            } else {
+                promise.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
+                        "every remaining backend is full (max_connections_per_backend)"));
+            }
+            return;
+        }
         inFlight = step.login(backend, credentials, loop);
-        inFlight.addListener((Future<LoginResult> f) -> onAnswer(backend, f));
+        inFlight.addListener((Future<LoginResult> f) -> onAnswer(backend, slot, f));
     }
 
-    private void onAnswer(HostPort backend, Future<LoginResult> answer) {
+    private void onAnswer(HostPort backend, CappedCounts<HostPort>.Lease slot, Future<LoginResult> answer) {
+        if (answer.isSuccess() && answer.getNow() instanceof LoginResult.LoggedIn in) {
+            in.backend().closeFuture().addListener(closed -> slot.release());
+        } else {
+            slot.release();
+        }
         if (answer.isCancelled()) {
             return; // cancelled with the promise
         }

@@ -59,6 +59,12 @@ final class ConfigKey<T> {
                 v -> ConfigNode.outOfRange(v, min, max));
     }
 
+    /** A whole number in [min, max], or {@code unlimited} (the default; {@link Integer#MAX_VALUE}). */
+    static ConfigKey<Integer> wholeOrUnlimited(String name, int min, int max) {
+        return key(name, Integer.class, Integer.MAX_VALUE, (node, k, d) -> node.integerOrUnlimited(k, min, max),
+                v -> v == Integer.MAX_VALUE ? null : ConfigNode.outOfRange(v, min, max));
+    }
+
     /** A byte count in [min, max]: {@code 65536}, {@code 64KiB}, {@code 5MiB}. */
     static ConfigKey<Integer> bytes(String name, int fallback, int min, int max) {
         return key(name, Integer.class, fallback, (node, k, d) -> node.bytes(k, d, min, max),

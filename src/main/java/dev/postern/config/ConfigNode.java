@@ -184,6 +184,19 @@ final class ConfigNode {
         return checkRange(key, n, fallback, min, max);
     }
 
+    /** A whole number in [min, max], or the word {@code unlimited} ({@link Integer#MAX_VALUE}, also when absent). */
+    int integerOrUnlimited(String key, int min, int max) {
+        Object value = map.get(key);
+        if (value == null || value instanceof String word && word.strip().equalsIgnoreCase("unlimited")) {
+            return Integer.MAX_VALUE;
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return checkRange(key, ((Number) value).longValue(), Integer.MAX_VALUE, min, max);
+        }
+        problem(key, describe(value) + " (expected: a whole number or unlimited)");
+        return Integer.MAX_VALUE;
+    }
+
     /** A byte count: a number, or a number with k/KiB/m/MiB (powers of 1024). */
     int bytes(String key, int fallback, int min, int max) {
         Object value = map.get(key);

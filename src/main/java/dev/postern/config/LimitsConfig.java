@@ -1,5 +1,6 @@
 package dev.postern.config;
 
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,9 +15,16 @@ import java.util.Map;
  * @param maxLoginAttempts most failed logins on one connection
  * @param maxPipelinedBytes most bytes a client may send after LOGIN before the login completes
  * @param maxBackendLineBytes longest line accepted from a backend before hand-off
+ * @param maxConnections client connections over all listeners together
+ * @param maxConnectionsPerIp client connections from one address (an IPv6 client: from its {@code ipv6Prefix})
+ * @param ipv6Prefix how many leading bits of an IPv6 client's address count as one client
+ * @param exempt client networks free of the per-address caps (monitoring, webmail)
+ * @param maxSessionsPerUser logged-in sessions of one user (by route key) on this instance
  */
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
-                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes) {
+                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes,
+                           int maxConnections, int maxConnectionsPerIp, int ipv6Prefix, List<Cidr> exempt,
+                           int maxSessionsPerUser) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -30,9 +38,24 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
             ConfigKey.whole("max_bad_commands", 10, 1, 1_000_000),
             ConfigKey.whole("max_login_attempts", 3, 1, 1000),
             ConfigKey.bytes("max_pipelined_bytes", 262_144, 1024, 64 * MIB),
-            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB));
+            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB),
+            ConfigKey.whole("max_connections", 10_000, 1, 10_000_000),
+            ConfigKey.whole("max_connections_per_ip", 50, 1, 10_000_000),
+            // a /32 is a whole provider; below that one "client" would be a continent
+            ConfigKey.whole("ipv6_prefix", 64, 32, 128),
+            ConfigKey.list("exempt", Cidr::parse),
+            ConfigKey.whole("max_sessions_per_user", 50, 1, 10_000_000));
+
+    public LimitsConfig {
+        exempt = List.copyOf(exempt);
+    }
 
     public static final LimitsConfig DEFAULTS = SECTION.defaults();
+
+    /** {@link #exempt} as a set to test client addresses against. */
+    public ClientAddressSet exemptAddresses() {
+        return ClientAddressSet.of(exempt);
+    }
 
     /** By key name, as under {@code limits:} in the file ({@code max_line_bytes: 64KiB}); unset keys get defaults. */
     public static LimitsConfig of(Map<String, ?> values) {

@@ -6,8 +6,12 @@ import java.util.Map;
 /**
  * A named, weighted list of backends that share a set of users, how their health is checked, and how Postern
  * speaks TLS to them.
+ *
+ * @param maxConnectionsPerBackend open connections (logins in progress and relayed sessions) one backend of the pool
+ *                                 takes; {@link Integer#MAX_VALUE} for unlimited
  */
-public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig health, BackendTlsConfig tls) {
+public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig health, BackendTlsConfig tls,
+                         int maxConnectionsPerBackend) {
 
     /** {@code pools.<name>:}; the name is the pool's key under {@code pools:}. */
     static final ConfigSection<PoolConfig> SECTION = ConfigSection.of(PoolConfig.class,
@@ -15,7 +19,8 @@ public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig
             ConfigKey.custom("tls", BackendTlsConfig.class, BackendTlsConfig.NONE,
                     (node, key, fallback) -> BackendTlsLoader.read(node.child(key))),
             ConfigKey.custom("backends", List.class, null, PoolsLoader::backends).required(PoolsLoader.NO_BACKENDS),
-            ConfigKey.section("health", HealthConfig.SECTION));
+            ConfigKey.section("health", HealthConfig.SECTION),
+            ConfigKey.wholeOrUnlimited("max_connections_per_backend", 1, 10_000_000));
 
     public PoolConfig {
         backends = List.copyOf(backends);

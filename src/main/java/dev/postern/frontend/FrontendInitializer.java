@@ -5,31 +5,54 @@ import dev.postern.imap.ImapCommandFramer;
 import dev.postern.imap.ImapResponseEncoder;
 import dev.postern.session.PipelineNames;
 import dev.postern.session.SessionContext;
-import io.netty.channel.ChannelInitializer;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds a client connection's pipeline (see {@link PipelineNames}): TLS first on an implicit-TLS listener,
- * then the pre-auth idle timer, the command framer, the response encoder and the pre-auth state machine.
+ * then the pre-auth idle timer, the command framer, the response encoder and the pre-auth state machine. A
+ * connection the {@link ConnectionGate} refuses gets none of that: on a plain or STARTTLS listener one
+ * {@code * BYE} line, on an implicit-TLS listener a close before any TLS work (no handler, no ClientHello read).
  */
 public final class FrontendInitializer extends ChannelInitializer<Channel> {
+    private static final Logger LOG = LoggerFactory.getLogger(FrontendInitializer.class);
+
     private final FrontendSettings settings;
+    private final ConnectionGate gate;
     private final java.util.function.Consumer<Channel> onAccept;
 
-    /** @param onAccept called for each new connection (registry, counters) before its pipeline runs */
-    public FrontendInitializer(FrontendSettings settings, java.util.function.Consumer<Channel> onAccept) {
+    /**
+     * @param gate the connection caps shared by every listener
+     * @param onAccept called for each admitted connection (registry, counters) before its pipeline runs
+     */
+    public FrontendInitializer(FrontendSettings settings, ConnectionGate gate,
+                               java.util.function.Consumer<Channel> onAccept) {
         this.settings = settings;
+        this.gate = gate;
         this.onAccept = onAccept;
     }
 
     @Override
     protected void initChannel(Channel ch) {
         String listener = settings.listener().name();
-        ch.attr(SessionContext.KEY).set(SessionContext.create(listener, inet(ch.remoteAddress()), inet(ch.localAddress())));
+        SessionContext session = SessionContext.create(listener, inet(ch.remoteAddress()), inet(ch.localAddress()));
+        ch.attr(SessionContext.KEY).set(session);
+        ConnectionGate.Admission admission = gate.admit(session.client() == null ? null : session.client().getAddress());
+        if (!admission.admitted()) {
+            refuse(ch, session, admission.refusal());
+            return;
+        }
+        // closeFuture completes once for every channel, also one closed before it became active
+        ch.closeFuture().addListener(f -> admission.release());
         onAccept.accept(ch);
         var p = ch.pipeline();
         if (settings.listener().tls() == TlsMode.IMPLICIT) {
@@ -41,6 +64,16 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         p.addLast(PipelineNames.CMD_FRAMER, framer);
         p.addLast(PipelineNames.RESP_ENCODER, ImapResponseEncoder.INSTANCE);
         p.addLast(PipelineNames.PRE_AUTH, new PreAuthHandler(settings, framer));
+    }
+
+    private void refuse(Channel ch, SessionContext session, ConnectionGate.Refusal refusal) {
+        LOG.debug("[{}] {} refused at accept: limits.{}", session.id(), session.clientText(), refusal.limit());
+        if (settings.listener().tls() == TlsMode.IMPLICIT) {
+            ch.close();
+        } else {
+            ch.writeAndFlush(Unpooled.copiedBuffer(refusal.bye(), StandardCharsets.US_ASCII))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     /** Test channels have no IP address; the session then says "unknown". */

@@ -3,8 +3,13 @@ package dev.postern.server;
 import dev.postern.backend.BackendConnector;
 import dev.postern.backend.BackendDialer;
 import dev.postern.backend.BackendHealthChecker;
+import dev.postern.backend.SessionCaps;
+import dev.postern.config.HostPort;
+import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
+import dev.postern.config.PoolConfig;
 import dev.postern.config.PosternConfig;
+import dev.postern.frontend.ConnectionGate;
 import dev.postern.frontend.FrontendInitializer;
 import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
@@ -37,6 +42,7 @@ import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -147,7 +153,8 @@ public final class ProxyServer implements AutoCloseable {
                 config.limits(), config.timeouts());
         healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
         healthChecker.start();
-        BackendConnector connector = new BackendConnector(router, dialer);
+        BackendConnector connector = new BackendConnector(router, dialer, sessionCaps());
+        ConnectionGate gate = connectionGate();
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
@@ -160,7 +167,7 @@ public final class ProxyServer implements AutoCloseable {
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new FrontendInitializer(settings, ch -> {
+                    .childHandler(new FrontendInitializer(settings, gate, ch -> {
                         sessions.add(ch);
                         metrics.connectionOpened(listener.name());
                         ch.closeFuture().addListener(f -> metrics.connectionClosed(listener.name()));
@@ -179,6 +186,33 @@ public final class ProxyServer implements AutoCloseable {
             }
         }
         LOG.info("Postern started: {} listener(s), transport {}", listeners.size(), transport.name());
+    }
+
+    /** The per-client caps every listener shares (limits.max_connections, ..._per_ip, ipv6_prefix, exempt). */
+    private ConnectionGate connectionGate() {
+        LimitsConfig limits = config.limits();
+        OpenFileLimit.current().ifPresent(openFiles -> {
+            String warning = OpenFileLimit.warning(openFiles, limits.maxConnections());
+            if (warning != null) {
+                LOG.warn(warning);
+            }
+        });
+        return new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerIp(), limits.ipv6Prefix(),
+                limits.exemptAddresses(), metrics);
+    }
+
+    /**
+     * limits.max_sessions_per_user and each pool's max_connections_per_backend (a backend in several pools gets the
+     * smallest of their caps: it cannot take more than any of them allows).
+     */
+    private SessionCaps sessionCaps() {
+        Map<HostPort, Integer> perBackend = new HashMap<>();
+        for (PoolConfig pool : config.pools().values()) {
+            if (pool.maxConnectionsPerBackend() != Integer.MAX_VALUE) {
+                pool.backends().forEach(b -> perBackend.merge(b.address(), pool.maxConnectionsPerBackend(), Math::min));
+            }
+        }
+        return new SessionCaps(config.limits().maxSessionsPerUser(), perBackend, metrics);
     }
 
     /** The address a listener is bound to (its port, when the config said 0). */

@@ -16,17 +16,13 @@ import dev.postern.config.TimeoutsConfig;
 import dev.postern.imap.Credentials;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
-import dev.postern.route.LoginNames;
-import dev.postern.route.LookupRequest;
 import dev.postern.route.Pool;
-import dev.postern.route.Route;
-import dev.postern.route.RouteCache;
-import dev.postern.route.RouteSource;
 import dev.postern.route.Router;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.SessionContext;
+import dev.postern.testing.TestRouters;
 import dev.postern.testing.TestSecrets;
 import dev.postern.tls.BackendTlsContexts;
 import io.netty.channel.EventLoopGroup;
@@ -46,8 +42,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -123,24 +117,11 @@ class BackendConnectorTest {
                 user = "user" + i;
             }
         }
-        RouteSource none = new RouteSource() {
-            @Override
-            public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
-                return CompletableFuture.completedFuture(Optional.empty());
-            }
-
-            @Override
-            public String name() {
-                return "none";
-            }
-        };
-        RouteCache cache = new RouteCache(none, new RouteCache.Settings(false, Duration.ofMinutes(1),
-                Duration.ofMinutes(1), Duration.ofMinutes(1), 10), System::nanoTime, Runnable::run);
-        Router router = new Router(cache, Map.of("main", config), "main", health, LoginNames.DEFAULT);
+        Router router = TestRouters.toPool(config, health);
         BackendDialer dialer = new BackendDialer(NioSocketChannel.class, new AddressResolver(threads),
                 BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS);
         SessionContext session = SessionContext.create("test", new InetSocketAddress("127.0.0.1", 40000), null);
-        Future<LoginResult> result = new BackendConnector(router, dialer).login(session,
+        Future<LoginResult> result = new BackendConnector(router, dialer, SessionCaps.unlimited()).login(session,
                 new Credentials(user.getBytes(UTF_8), PASSWORD.getBytes(UTF_8)), 1, group.next());
         assertTrue(result.await(10, TimeUnit.SECONDS), "no answer within 10 s");
         return result;

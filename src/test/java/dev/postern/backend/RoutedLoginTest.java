@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.postern.config.HealthConfig;
 import dev.postern.config.HostPort;
 import dev.postern.imap.Credentials;
+import dev.postern.metrics.ProxyMetrics;
 import dev.postern.route.BackendHealth;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
@@ -20,6 +21,7 @@ import io.netty.util.concurrent.Promise;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -38,6 +40,8 @@ class RoutedLoginTest {
     private final EmbeddedChannel loopChannel = new EmbeddedChannel();
     private final EventLoop loop = loopChannel.eventLoop();
     private final BackendHealth health = new BackendHealth();
+    /** A holds one connection at most; B and C are uncapped. */
+    private final SessionCaps caps = new SessionCaps(Integer.MAX_VALUE, Map.of(A, 1), ProxyMetrics.NOOP);
     private final Credentials credentials = new Credentials("alice".getBytes(UTF_8), "pw".getBytes(UTF_8));
     private final List<Attempt> attempts = new ArrayList<>();
     private final Promise<LoginResult> promise = loop.newPromise();
@@ -65,7 +69,7 @@ class RoutedLoginTest {
     }
 
     private void start(HostPort... order) {
-        new RoutedLogin("session1", credentials, List.of(order), loop, step, health, promise).start();
+        new RoutedLogin("session1", credentials, List.of(order), loop, step, health, caps, promise).start();
         loopChannel.runPendingTasks();
     }
 
@@ -141,7 +145,7 @@ class RoutedLoginTest {
         for (ProxyFailure kind : List.of(ProxyFailure.CONNECT, ProxyFailure.TIMEOUT, ProxyFailure.PROTOCOL)) {
             attempts.clear();
             Promise<LoginResult> answer = loop.newPromise();
-            new RoutedLogin("s", credentials, List.of(A, B), loop, step, health, answer).start();
+            new RoutedLogin("s", credentials, List.of(A, B), loop, step, health, caps, answer).start();
             ProxyFailureException failure = after(kind);
             last().result().setFailure(failure);
             assertEquals(List.of(A), tried(), kind + ": the credentials went to a second backend");
@@ -190,5 +194,64 @@ class RoutedLoginTest {
         assertEquals(1, health.sessions(A));
         in.backend().close();
         assertEquals(0, health.sessions(A));
+    }
+
+    @Test
+    void aFullBackendIsSkippedLikeADownOneWithoutBlamingIt() {
+        start(A);
+        LoginResult.LoggedIn first = loggedIn(A);
+        last().result().setSuccess(first);
+        assertEquals(1, caps.openOn(A));
+
+        Promise<LoginResult> second = loop.newPromise();
+        new RoutedLogin("s2", credentials, List.of(A, B), loop, step, health, caps, second).start();
+        assertEquals(List.of(A, B), tried(), "the full backend was contacted");
+        assertTrue(health.isUp(A), "a full backend counted as a failure");
+        last().result().setSuccess(loggedIn(B));
+        assertTrue(second.isSuccess());
+
+        first.backend().close();
+        assertEquals(0, caps.openOn(A), "the relayed session's slot was not given back");
+    }
+
+    @Test
+    void whenEveryBackendIsFullTheLoginIsUnavailable() {
+        start(A);
+        last().result().setSuccess(loggedIn(A));
+        Promise<LoginResult> second = loop.newPromise();
+        new RoutedLogin("s2", credentials, List.of(A), loop, step, health, caps, second).start();
+        assertEquals(1, attempts.size(), "the full backend was contacted");
+        ProxyFailureException failure = assertInstanceOf(ProxyFailureException.class, second.cause());
+        assertTrue(failure.failure().clientText().startsWith("[UNAVAILABLE]"), failure.failure().clientText());
+        assertFalse(failure.credentialsSent());
+    }
+
+    @Test
+    void aLoginInProgressHoldsItsBackendsSlotUntilItFails() {
+        start(A);
+        assertEquals(1, caps.openOn(A), "a login in progress is an open connection");
+        last().result().setFailure(after(ProxyFailure.TIMEOUT));
+        assertEquals(0, caps.openOn(A));
+        Promise<LoginResult> again = loop.newPromise();
+        new RoutedLogin("s2", credentials, List.of(A), loop, step, health, caps, again).start();
+        last().result().setSuccess(new LoginResult.Rejected("[AUTHENTICATIONFAILED] nope"));
+        assertEquals(0, caps.openOn(A), "a rejected login kept its slot");
+    }
+
+    @Test
+    void aCancelledAttemptGivesItsSlotBack() {
+        start(A);
+        promise.cancel(false);
+        assertEquals(0, caps.openOn(A));
+    }
+
+    @Test
+    void aSessionTheClientLeftBeforeItsAnswerGivesItsSlotBack() {
+        start(A);
+        promise.setFailure(new IllegalStateException("the client left"));
+        LoginResult.LoggedIn late = loggedIn(A);
+        last().result().setSuccess(late);
+        assertFalse(late.backend().isOpen(), "the unwanted backend was left open");
+        assertEquals(0, caps.openOn(A));
     }
 }

@@ -51,7 +51,7 @@ class PreAuthHalfCloseTest {
                 ProxyMetrics.class.getClassLoader(), new Class<?>[] {ProxyMetrics.class}, (self, m, a) -> null);
         FrontendSettings settings = new FrontendSettings(PLAIN, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS,
                 "ready", null, gateway, metrics);
-        EmbeddedChannel front = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
+        EmbeddedChannel front = new EmbeddedChannel(new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { }));
         EmbeddedChannel backend = EmbeddedChannel.builder().register(false).build();
         try {
             backend.pipeline().addLast(PipelineNames.RESP_FRAMER, new ChannelInboundHandlerAdapter());

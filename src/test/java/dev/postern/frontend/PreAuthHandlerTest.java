@@ -424,7 +424,8 @@ class PreAuthHandlerTest {
 
     @Test
     void anAuthenticateLoginResponseLongerThanALineIsBadAndCloses() {
-        LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+        LimitsConfig small = LimitsConfig.DEFAULTS.with(Map.of("max_line_bytes", 64, "max_literal_bytes", 100,
+                "max_literals", 2, "max_pipelined_bytes", 256, "max_backend_line_bytes", 1024));
         try (Session s = Session.greeted(PLAIN, small)) {
             s.send("a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("p".repeat(60)) + "\r\n");
             assertEquals(List.of(PASSWORD_PROMPT, "* BAD Line too long (limit 64 octets)",
@@ -1123,7 +1124,7 @@ class PreAuthHandlerTest {
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
             FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
                     listener.usesTls() ? serverTls : null, gateway, metrics.proxy);
-            ch = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
+            ch = new EmbeddedChannel(new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { }));
         }
 
         static Session greeted(ListenerConfig listener) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.postern.testing.Outbound;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -37,21 +38,12 @@ class RelayHandlerTest {
         return Unpooled.copiedBuffer(s, US_ASCII);
     }
 
-    private static String drain(EmbeddedChannel ch) {
-        StringBuilder sb = new StringBuilder();
-        for (ByteBuf b; (b = ch.readOutbound()) != null; ) {
-            sb.append(b.toString(US_ASCII));
-            b.release();
-        }
-        return sb.toString();
-    }
-
     @Test
     void bytesFlowBothWaysInOrder() {
         front.writeInbound(bytes("a1 "), bytes("a2 "), bytes("a3"));
         back.writeInbound(bytes("* OK "), bytes("b1"));
-        assertEquals("a1 a2 a3", drain(back));
-        assertEquals("* OK b1", drain(front));
+        assertEquals("a1 a2 a3", Outbound.drain(back));
+        assertEquals("* OK b1", Outbound.drain(front));
     }
 
     @Test
@@ -65,7 +57,7 @@ class RelayHandlerTest {
         back.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
         back.runPendingTasks();
         assertTrue(front.config().isAutoRead(), "reading resumes once the backend drains");
-        assertEquals("APPEND data", drain(back));
+        assertEquals("APPEND data", Outbound.drain(back));
     }
 
     @Test
@@ -76,7 +68,7 @@ class RelayHandlerTest {
         front.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
         front.runPendingTasks();
         assertTrue(back.config().isAutoRead());
-        assertEquals("* 1 FETCH (BODY[] {5}\r\nhello)", drain(front));
+        assertEquals("* 1 FETCH (BODY[] {5}\r\nhello)", Outbound.drain(front));
     }
 
     @Test
@@ -85,7 +77,7 @@ class RelayHandlerTest {
         back.close();
         back.runPendingTasks();
         front.runPendingTasks();
-        assertEquals("* BYE bye", drain(front));
+        assertEquals("* BYE bye", Outbound.drain(front));
         assertFalse(front.isOpen(), "the client is closed once the backend is gone");
     }
 
