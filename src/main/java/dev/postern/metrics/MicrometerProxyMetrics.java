@@ -20,12 +20,18 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
     private final Map<String, Counter> resumed = new ConcurrentHashMap<>();
     private final LongAdder relays = new LongAdder();
+    /** Failure delays by scope (base, address, user), built up front. */
+    private final Map<String, Timer> delays = new ConcurrentHashMap<>();
 
     public MicrometerProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
         logins.put("ok", loginTimer("ok"));
         this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
         registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
+        for (String scope : new String[] {"base", "address", "user"}) {
+            delays.put(scope, Timer.builder("postern.login.delay").tag("scope", scope)
+                    .description("how long failed logins waited for their reply").register(registry));
+        }
     }
 
     private Timer loginTimer(String outcome) {
@@ -97,5 +103,13 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     @Override
     public void limitHit(String limit) {
         limits.computeIfAbsent(limit, l -> Counter.builder("postern.limits.hit").tag("limit", l).register(registry)).increment();
+    }
+
+    @Override
+    public void loginDelay(String scope, Duration delay) {
+        Timer timer = delays.get(scope);
+        if (timer != null) {
+            timer.record(delay);
+        }
     }
 }
