@@ -17,7 +17,4 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
 
     public static final LimitsConfig DEFAULTS =
             new LimitsConfig(65_536, 65_536, 8, 100, 10, 3, 262_144, 65_536);
-
-    /** Non-synchronizing literals are capped by LITERAL- itself (RFC 7888), whatever the config says. */
-    public static final int NON_SYNC_LITERAL_MAX = 4096;
 }

@@ -34,13 +34,6 @@ import org.slf4j.LoggerFactory;
 public final class BackendTlsContexts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackendTlsContexts.class);
 
-    /** AEAD suites with forward secrecy, as on the client-facing side; a pool's {@code ciphers} replace them. */
-    static final List<String> DEFAULT_CIPHERS = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
-
     /** No pool speaks TLS. */
     public static final BackendTlsContexts NONE = new BackendTlsContexts(Map.of(), List.of());
 
@@ -108,7 +101,8 @@ public final class BackendTlsContexts implements AutoCloseable {
     private static SslContext context(String pool, BackendTlsConfig tls, String providerName) throws TlsSetupException {
         String key = "pools." + pool + ".tls";
         SslProvider provider = provider(providerName);
-        List<String> ciphers = tls.ciphers().isEmpty() ? DEFAULT_CIPHERS : tls.ciphers();
+        // The client-facing AEAD list unless the pool names its own.
+        List<String> ciphers = tls.ciphers().isEmpty() ? ServerContextFactory.CIPHERS : tls.ciphers();
         checkCiphers(key, tls.ciphers(), provider);
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)

@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.postern.config.LimitsConfig;
+import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.FramerEvent.Kind;
 import dev.postern.imap.FramerEvent.LiteralAnnounced;
 import dev.postern.imap.FramerEvent.Violation;
@@ -177,7 +178,7 @@ class ImapCommandFramerTest {
 
     @Test
     void everythingAfterAViolationIsDroppedEvenInLaterReads() {
-        ImapCommandFramer framer = new ImapCommandFramer(SMALL);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(SMALL));
         EmbeddedChannel ch = new EmbeddedChannel(framer);
         try {
             write(ch, "a X {101}\r\n");
@@ -197,7 +198,7 @@ class ImapCommandFramerTest {
 
     @Test
     void discardBufferedDropsWhatArrivedWithTheCommandAndFramesLaterReads() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XDISCARD\r\nb LOGIN x y\r\n");
@@ -212,7 +213,7 @@ class ImapCommandFramerTest {
 
     @Test
     void discardBufferedDropsAPartialLineToo() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XDISCARD\r\nb LOG");
@@ -226,7 +227,7 @@ class ImapCommandFramerTest {
 
     @Test
     void bufferedBytesCountsWhatWaitsBehindAPause() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XPAUSE\r\nb NOOP\r\n");
@@ -244,7 +245,7 @@ class ImapCommandFramerTest {
 
     @Test
     void resumeWithoutPauseDoesNothing() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer);
         try {
             write(ch, "a NOOP\r\nb NO");
@@ -306,7 +307,7 @@ class ImapCommandFramerTest {
     }
 
     private static List<Object> run(LimitsConfig limits, List<byte[]> chunks) {
-        ImapCommandFramer framer = new ImapCommandFramer(limits);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(limits));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             for (byte[] chunk : chunks) {

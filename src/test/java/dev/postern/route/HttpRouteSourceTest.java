@@ -12,10 +12,10 @@ import com.sun.net.httpserver.HttpServer;
 import dev.postern.config.HostPort;
 import dev.postern.config.RouteSourceConfig;
 import dev.postern.testing.TestSecrets;
+import dev.postern.testing.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -209,10 +209,7 @@ class HttpRouteSourceTest {
 
     @Test
     void aServiceThatIsDownFails() throws Exception {
-        int port;
-        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = closed.getLocalPort();
-        }
+        int port = Ports.closedPort();
         HttpRouteSource source = source(URI.create("http://127.0.0.1:" + port + "/auth"), GENEROUS, false, Map.of(), 16);
         Throwable e = failure(source.lookup(login("alice@example.org")));
         assertTrue(e.getMessage().startsWith("auth_http http://127.0.0.1:" + port + "/auth: "), e.getMessage());
