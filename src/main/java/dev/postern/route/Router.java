@@ -64,6 +64,11 @@ public final class Router {
                 client, attempt);
     }
 
+    /** The route key of a login name as typed: what counts as one user (cache, rendezvous, failure penalties). */
+    public String loginKey(String typedName) {
+        return names.key(typedName);
+    }
+
     /** The name to log in with at the backend: as typed, or the normalised key when so configured. */
     public String nameForBackend(String typedName) {
         return names.forBackend(typedName);

@@ -1,5 +1,6 @@
 package dev.postern.server;
 
+import dev.postern.auth.LoginPenalties;
 import dev.postern.backend.BackendConnector;
 import dev.postern.backend.BackendDialer;
 import dev.postern.backend.BackendHealthChecker;
@@ -55,6 +56,8 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** Relay buffers: stop reading a side when 256 KiB wait for its peer; resume below 64 KiB. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+    /** IPv6 clients are penalised per /64 (one customer's usual allocation) until limits.ipv6_prefix exists. */
+    private static final int IPV6_PREFIX = 64;
 
     private final PosternConfig config;
     private final Transport transport;
@@ -145,10 +148,14 @@ public final class ProxyServer implements AutoCloseable {
         healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
         healthChecker.start();
         BackendConnector connector = new BackendConnector(router, dialer);
+        // One for every listener: an address or a user is counted wherever it comes in.
+        // TODO(issue 8): limits.ipv6_prefix and limits.exempt once the connection limits have added them.
+        LoginPenalties penalties = new LoginPenalties(config.limits().failureDelay(), config.limits().penalty(),
+                IPV6_PREFIX, address -> false, router::loginKey, Ticker.systemTicker(), metrics);
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
-                    config.greeting(), tls, connector, metrics);
+                    config.greeting(), tls, connector, metrics, penalties);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(transport.serverChannel())

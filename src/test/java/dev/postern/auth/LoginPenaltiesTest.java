@@ -4,12 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.PenaltyConfig;
+import dev.postern.metrics.MicrometerProxyMetrics;
 import dev.postern.metrics.ProxyMetrics;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.Test;
@@ -20,23 +24,14 @@ class LoginPenaltiesTest {
     private static final PenaltyConfig DEFAULTS = PenaltyConfig.DEFAULTS;
 
     private final AtomicLong now = new AtomicLong();
-    private final List<String> scopes = new ArrayList<>();
-    private final ProxyMetrics metrics = new ProxyMetrics() {
-        @Override public void connectionOpened(String listener) { }
-        @Override public void connectionClosed(String listener) { }
-        @Override public void login(String outcome, Duration took) { }
-        @Override public void loginRejected() { }
-        @Override public void tlsHandshake(String listener, String outcome, String reason) { }
-        @Override public void tlsResumed(String listener) { }
-        @Override public void relayStarted() { }
-        @Override public void relayEnded() { }
-        @Override public void limitHit(String limit) { }
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final ProxyMetrics metrics = new MicrometerProxyMetrics(registry);
 
-        @Override
-        public void loginDelay(String scope, Duration delay) {
-            scopes.add(scope + " " + delay.toSeconds());
-        }
-    };
+    /** {@code postern.login.delay{scope}}: how many delays and their total, in whole seconds. */
+    private String meter(String scope) {
+        Timer t = registry.get("postern.login.delay").tag("scope", scope).timer();
+        return t.count() + "x " + (long) t.totalTime(TimeUnit.SECONDS) + "s";
+    }
 
     private LoginPenalties penalties(Predicate<InetAddress> exempt) {
         return new LoginPenalties(BASE, DEFAULTS, 64, exempt, s -> s.strip().toLowerCase(Locale.ROOT), now::get,
@@ -68,7 +63,7 @@ class LoginPenaltiesTest {
             delays.add(seconds(p.failed(attacker, "user" + i + "@example.org")));
         }
         assertEquals(List.of(2L, 4L, 8L, 15L, 15L, 15L), delays);
-        assertEquals(List.of("base 2", "address 4", "address 8", "address 15", "address 15", "address 15"), scopes);
+        assertEquals(List.of("1x 2s", "5x 57s", "0x 0s"), List.of(meter("base"), meter("address"), meter("user")));
     }
 
     @Test
@@ -79,7 +74,7 @@ class LoginPenaltiesTest {
             delays.add(seconds(p.failed(ip("198.51.100." + (i + 1)), i % 2 == 0 ? "kate@example.org" : " KATE@example.org")));
         }
         assertEquals(List.of(2L, 4L, 4L, 4L, 4L), delays, "spellings of one route key share a counter");
-        assertEquals(List.of("base 2", "user 4", "user 4", "user 4", "user 4"), scopes);
+        assertEquals(List.of("1x 2s", "0x 0s", "4x 16s"), List.of(meter("base"), meter("address"), meter("user")));
     }
 
     @Test
@@ -159,7 +154,7 @@ class LoginPenaltiesTest {
             assertEquals(Duration.ZERO, p.failed(ip("192.0.2.1"), "kate"));
         }
         assertEquals(Duration.ZERO, LoginPenalties.NONE.failed(ip("192.0.2.1"), "kate"));
-        assertEquals(List.of(), scopes);
+        assertEquals(List.of("0x 0s", "0x 0s", "0x 0s"), List.of(meter("base"), meter("address"), meter("user")));
     }
 
     @Test

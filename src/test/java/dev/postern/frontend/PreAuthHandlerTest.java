@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.postern.auth.LoginPenalties;
 import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
@@ -1112,7 +1113,7 @@ class PreAuthHandlerTest {
     }
 
     /** One client connection through the real initializer. */
-    private static final class Session implements AutoCloseable {
+    static final class Session implements AutoCloseable {
         final StubGateway gateway = new StubGateway();
         final RecordingMetrics metrics = new RecordingMetrics();
         final EmbeddedChannel ch;
@@ -1123,8 +1124,13 @@ class PreAuthHandlerTest {
         }
 
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
+            this(listener, limits, timeouts, LoginPenalties.NONE);
+        }
+
+        /** A session whose failed logins are delayed by {@code penalties} (the others answer at once). */
+        Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, LoginPenalties penalties) {
             FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
-                    listener.usesTls() ? serverTls : null, gateway, metrics.proxy);
+                    listener.usesTls() ? serverTls : null, gateway, metrics.proxy, penalties);
             ch = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
         }
 
@@ -1245,7 +1251,7 @@ class PreAuthHandlerTest {
     }
 
     /** Records the credentials of each login and hands out a promise the test completes. */
-    private static final class StubGateway implements BackendGateway {
+    static final class StubGateway implements BackendGateway {
         record Login(String user, String password, SessionContext session, int attempt, EventLoop loop,
                      Promise<LoginResult> promise) {
         }
@@ -1275,7 +1281,7 @@ class PreAuthHandlerTest {
      * Keeps the names of the limits hit and the login outcomes, and ignores every other meter. A JDK proxy rather
      * than a class, so the test keeps compiling as {@link ProxyMetrics} grows.
      */
-    private static final class RecordingMetrics {
+    static final class RecordingMetrics {
         final List<String> limits = new ArrayList<>();
         final List<String> loginOutcomes = new ArrayList<>();
         final ProxyMetrics proxy = (ProxyMetrics) java.lang.reflect.Proxy.newProxyInstance(

@@ -25,8 +25,8 @@ enum ClientListener {
         }
 
         @Override
-        RawImapClient open(PosternHarness postern) throws IOException {
-            RawImapClient client = RawImapClient.tls("127.0.0.1", port(postern));
+        RawImapClient openFrom(String localAddress, PosternHarness postern) throws IOException {
+            RawImapClient client = RawImapClient.tlsFrom(localAddress, "127.0.0.1", port(postern), null);
             String greeting = client.readLine();
             assertTrue(greeting.startsWith("* OK [CAPABILITY IMAP4rev1"), greeting);
             return client;
@@ -39,8 +39,8 @@ enum ClientListener {
         }
 
         @Override
-        RawImapClient open(PosternHarness postern) throws IOException {
-            RawImapClient client = RawImapClient.plain("127.0.0.1", port(postern));
+        RawImapClient openFrom(String localAddress, PosternHarness postern) throws IOException {
+            RawImapClient client = RawImapClient.plainFrom(localAddress, "127.0.0.1", port(postern));
             String greeting = client.readLine();
             assertTrue(greeting.startsWith("* OK [CAPABILITY IMAP4rev1"), greeting);
             List<String> reply = client.command("tls0", "STARTTLS");
@@ -54,7 +54,12 @@ enum ClientListener {
     abstract int port(PosternHarness postern);
 
     /** Connects, reads the greeting and (STARTTLS) upgrades: the next thing on the wire is the client's. */
-    abstract RawImapClient open(PosternHarness postern) throws IOException;
+    RawImapClient open(PosternHarness postern) throws IOException {
+        return openFrom(null, postern);
+    }
+
+    /** {@link #open} from a chosen loopback address ({@code 127.0.0.2}...; null: any), for per-address rules. */
+    abstract RawImapClient openFrom(String localAddress, PosternHarness postern) throws IOException;
 
     /**
      * Reads lines until one matches, for at most {@code within}; fails with every line read when none does. Each

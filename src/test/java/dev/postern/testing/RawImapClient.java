@@ -77,7 +77,13 @@ public final class RawImapClient implements Closeable {
 
     /** Connects with implicit TLS, sending {@code sniHostName} (when not null) in the ClientHello. */
     public static RawImapClient tls(String host, int port, String sniHostName) throws IOException {
-        Socket plain = connect(null, host, port);
+        return tlsFrom(null, host, port, sniHostName);
+    }
+
+    /** Connects with implicit TLS from a chosen local address ({@code null}: any), as {@link #plainFrom} does. */
+    public static RawImapClient tlsFrom(String localAddress, String host, int port, String sniHostName)
+            throws IOException {
+        Socket plain = connect(localAddress, host, port);
         try {
             plain.setSoTimeout((int) DEFAULT_TIMEOUT.toMillis());
             return new RawImapClient(handshake(plain, host, port, sniHostName), host, port);
