@@ -70,7 +70,10 @@ public final class BackendHealth {
         }
     }
 
-    /** Adds a backend (once; the first pool's health settings win for a backend shared by pools). */
+    /**
+     * Adds a backend once. Pools that share a backend must agree on its health and draining settings (the
+     * configuration refuses anything else), so which pool registers it first does not matter.
+     */
     public void register(HostPort address, HealthConfig config, boolean draining) {
         entries.computeIfAbsent(address, a -> new Entry(a, config)).draining = draining;
     }

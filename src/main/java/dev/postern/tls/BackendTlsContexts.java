@@ -5,13 +5,11 @@ import dev.postern.config.BackendTlsConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.config.TlsMode;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -79,15 +77,6 @@ public final class BackendTlsContexts implements AutoCloseable {
     /** The TLS of the pool that lists {@code backend}; null when it connects in plaintext. */
     public BackendTls forBackend(HostPort backend) {
         return byBackend.get(backend);
-    }
-
-    /**
-     * A TLS handler for a connection that must speak TLS from its first byte (an implicit-TLS backend, for health
-     * checks), else null.
-     */
-    public SslHandler newImplicitHandler(HostPort backend, ByteBufAllocator alloc) {
-        BackendTls tls = byBackend.get(backend);
-        return tls == null || tls.mode() != TlsMode.IMPLICIT ? null : tls.newHandler(alloc, backend);
     }
 
     /** Releases the contexts (handlers still open keep theirs until they close); once. */

@@ -26,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +37,8 @@ import org.junit.jupiter.api.Test;
 
 /** Active health checks against real loopback servers: greeting, wrong greeting, silence, nothing listening. */
 class BackendHealthCheckerTest {
-    private static final HealthConfig FAST = new HealthConfig(true, Duration.ofMillis(50), Duration.ofMillis(300), 2, 2);
+    /** The shortest interval the config allows. */
+    private static final HealthConfig FAST = HealthConfig.of(Map.of("interval", "100ms", "timeout", "300ms"));
     private static final Duration BOUND = Duration.ofSeconds(10);
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -177,7 +179,7 @@ class BackendHealthCheckerTest {
         FakeBackend checked = new FakeBackend("* OK ready");
         FakeBackend unchecked = new FakeBackend("* OK ready");
         health.register(checked.address(), FAST, false);
-        health.register(unchecked.address(), new HealthConfig(false, FAST.interval(), FAST.timeout(), 2, 2), false);
+        health.register(unchecked.address(), HealthConfig.of(Map.of("enabled", false, "interval", "100ms", "timeout", "300ms")), false);
         start();
         await("five checks of the other backend").atMost(BOUND).until(() -> checked.connections.get() >= 5);
         assertEquals(0, unchecked.connections.get());

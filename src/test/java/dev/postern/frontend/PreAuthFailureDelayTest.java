@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.postern.auth.LoginPenalties;
-import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.PenaltyConfig;
 import dev.postern.config.TimeoutsConfig;
-import dev.postern.config.TlsMode;
 import dev.postern.frontend.PreAuthHandlerTest.Session;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.LoginResult;
@@ -36,7 +34,7 @@ import org.junit.jupiter.api.Test;
  */
 class PreAuthFailureDelayTest {
     private static final ListenerConfig PLAIN =
-            new ListenerConfig("plain", new HostPort("127.0.0.1", 1143), TlsMode.NONE, false);
+            ListenerConfig.of(Map.of("name", "plain", "bind", "127.0.0.1:1143", "tls", "none"));
     private static final String PASSWORD = TestSecrets.register("Delay-Pw-4e5f");
     private static final String AUTH_FAILED = "[AUTHENTICATIONFAILED] Authentication failed.";
     private static final Duration DELAY = Duration.ofSeconds(2);

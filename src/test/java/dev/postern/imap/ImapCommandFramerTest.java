@@ -14,6 +14,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -34,7 +35,9 @@ class ImapCommandFramerTest {
     private static final String RESUMED = "--- resume() ---";
 
     /** Line 64, literal 100, 2 literals, 256 pipelined bytes. */
-    private static final LimitsConfig SMALL = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+    /** Below the bounds an operator may set, so every split of every input stays small. */
+    private static final LimitsConfig SMALL = LimitsConfig.DEFAULTS.with(Map.of("max_line_bytes", 64,
+            "max_literal_bytes", 100, "max_literals", 2, "max_pipelined_bytes", 256, "max_backend_line_bytes", 1024));
     private static final LimitsConfig DEFAULTS = LimitsConfig.DEFAULTS;
 
     record Case(String name, LimitsConfig limits, byte[] input, List<Object> expected) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -134,8 +135,10 @@ class CommandLineIT {
         Path b = dir.resolve("b");
         Files.createDirectories(a);
         Files.createDirectories(b);
-        dev.postern.tls.SelfSignedCertificates.createIfMissing(new dev.postern.config.TlsConfig(a.resolve("c.pem"), a.resolve("k.pem"), true));
-        dev.postern.tls.SelfSignedCertificates.createIfMissing(new dev.postern.config.TlsConfig(b.resolve("c.pem"), b.resolve("k.pem"), true));
+        for (Path d : List.of(a, b)) {
+            dev.postern.tls.SelfSignedCertificates.createIfMissing(dev.postern.config.TlsConfig.of(
+                    Map.of("certificate", d.resolve("c.pem"), "key", d.resolve("k.pem"), "self_signed_if_missing", true)));
+        }
         Path file = write("p.yaml", config("127.0.0.1:0", "a/c.pem", "b/k.pem"));
         Run r = run(Duration.ofSeconds(60), "--config", file.toString());
         assertEquals(1, r.exit());

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.route.BackendHealth;
@@ -22,6 +21,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -67,7 +67,7 @@ class PoolFailoverIT {
                 routes:
                   default_pool: main
                 """.formatted(addressA, addressB));
-        Pool pool = new Pool(new PoolConfig("main", List.of(new BackendConfig(addressA, 1), new BackendConfig(addressB, 1))));
+        Pool pool = new Pool(PoolConfig.of("main", Map.of("backends", List.of(addressA, addressB))));
         for (int i = 0; i < USERS; i++) {
             String user = "u" + i;
             String landed = backendCapability(login(postern.plainPort(), user, PASSWORD));
