@@ -1,5 +1,6 @@
 package dev.postern.config;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -14,9 +15,12 @@ import java.util.Map;
  * @param maxLoginAttempts most failed logins on one connection
  * @param maxPipelinedBytes most bytes a client may send after LOGIN before the login completes
  * @param maxBackendLineBytes longest line accepted from a backend before hand-off
+ * @param failureDelay how long after its command every failed login is answered (zero: at once, no penalties)
+ * @param penalty how the failure delay grows with further failures, per address and per user
  */
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
-                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes) {
+                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes,
+                           Duration failureDelay, PenaltyConfig penalty) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -30,7 +34,9 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
             ConfigKey.whole("max_bad_commands", 10, 1, 1_000_000),
             ConfigKey.whole("max_login_attempts", 3, 1, 1000),
             ConfigKey.bytes("max_pipelined_bytes", 262_144, 1024, 64 * MIB),
-            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB));
+            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB),
+            ConfigKey.duration("failure_delay", Duration.ofSeconds(2), Duration.ZERO),
+            ConfigKey.section("penalty", PenaltyConfig.SECTION));
 
     public static final LimitsConfig DEFAULTS = SECTION.defaults();
 

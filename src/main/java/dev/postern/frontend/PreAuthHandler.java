@@ -184,7 +184,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             replies.continuation(challenge.base64());
         } else if (step instanceof SaslStep.Failed failed) {
             // No user to count, but a failed login all the same: its address is penalised.
-            failAfterDelay(now(), Duration.ZERO, null, false, shut -> {
+            replyAfter(now(), penalty(null), false, shut -> {
                 replies.bad(tag, failed.text());
                 return afterFailure(shut);
             });
@@ -202,7 +202,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         if (unsendable != null) {
             credentials.wipe();
             LOG.info("[{}] login refused before any backend: {}", id(), unsendable);
-            failAfterDelay(now(), Duration.ZERO, credentials.userName(), false, shut -> loginFailed(tag,
+            replyAfter(now(), penalty(credentials.userName()), false, shut -> loginFailed(tag,
                     "[AUTHENTICATIONFAILED] Invalid characters in user name or password", true, shut));
             return;
         }
@@ -223,15 +223,18 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             if (failure != ProxyFailure.AUTH_REJECTED) {
                 return loginFailed(login.tag(), failure.clientText(), false, login.isClientInputShut());
             }
-            return failAfterDelay(login.startedNanos(), Duration.ZERO, login.user(), login.isClientInputShut(),
+            return replyAfter(login.startedNanos(), penalty(login.user()), login.isClientInputShut(),
                     shut -> loginFailed(login.tag(), failure.clientText(), true, shut));
         }
         if (result.getNow() instanceof LoginResult.Rejected rejected) {
             settings.metrics().loginRejected();
             settings.metrics().login(ProxyFailure.AUTH_REJECTED.tag(), took);
             LOG.info("[{}] login for {} from {} refused by the backend", id(), login.user(), clientText());
-            return failAfterDelay(login.startedNanos(), rejected.minDelay(), login.user(), login.isClientInputShut(),
-                    shut -> loginFailed(login.tag(), rejected.text(), true, shut));
+            // A source's own wait (Auth-Wait) applies to a temporary NO too; only a refusal is penalised.
+            boolean refused = !rejected.temporary();
+            Duration delay = refused ? max(penalty(login.user()), rejected.minDelay()) : rejected.minDelay();
+            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(),
+                    shut -> loginFailed(login.tag(), rejected.text(), refused, shut));
         }
         LoginResult.LoggedIn in = (LoginResult.LoggedIn) result.getNow();
         settings.metrics().login("ok", took);
@@ -243,16 +246,23 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         return false;
     }
 
+    /** Counts a failed login (of {@code user}, null when none was given) and says how long its reply waits. */
+    private Duration penalty(String user) {
+        return settings.penalties().failed(clientAddress(), user);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
     /**
-     * A failed login: counted by the penalties, and answered by {@code reply} once its delay (at least
-     * {@code minDelay}) has passed since {@code arrivedNanos}, on the event loop; at once when it already has.
+     * Sends {@code reply} once {@code delay} has passed since the credentials arrived ({@code arrivedNanos}), from
+     * a task on the event loop; at once when it already has (a backend slower than the delay).
      *
      * @return whether the session reads commands again now (false while the reply waits: it resumes reading itself)
      */
-    private boolean failAfterDelay(long arrivedNanos, Duration minDelay, String user, boolean clientInputShut,
-                                   DelayedFailure.Reply reply) {
-        Duration delay = settings.penalties().failed(clientAddress(), user);
-        long wait = arrivedNanos + Math.max(delay.toNanos(), minDelay.toNanos()) - now();
+    private boolean replyAfter(long arrivedNanos, Duration delay, boolean clientInputShut, DelayedFailure.Reply reply) {
+        long wait = arrivedNanos + delay.toNanos() - now();
         if (wait <= 0) {
             return reply.send(clientInputShut);
         }

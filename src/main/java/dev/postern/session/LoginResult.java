@@ -31,5 +31,10 @@ public sealed interface LoginResult {
         public Rejected(String text) {
             this(text, Duration.ZERO);
         }
+
+        /** {@code NO [UNAVAILABLE]} (RFC 5530): try again later; not a refused login, so not delayed or counted. */
+        public boolean temporary() {
+            return text.startsWith("[UNAVAILABLE]");
+        }
     }
 }

@@ -16,13 +16,11 @@ import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.testing.TestSecrets;
-import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 
@@ -55,12 +53,6 @@ class PreAuthFailureDelayTest {
         return session(LimitsConfig.DEFAULTS, LONG_PRE_AUTH);
     }
 
-    private static void advance(EmbeddedChannel ch, long millis) {
-        ch.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
-        ch.runScheduledPendingTasks();
-        ch.runPendingTasks();
-    }
-
     private static String plain(String user, String password) {
         return Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(StandardCharsets.UTF_8));
     }
@@ -69,12 +61,12 @@ class PreAuthFailureDelayTest {
     private static void assertAnsweredAfterTheDelay(String input, Consumer<Session> answer, List<String> reply) {
         try (Session s = session()) {
             s.send(input);
-            advance(s.ch, 300);
+            s.advance(300);
             answer.accept(s);
-            advance(s.ch, DELAY.toMillis() - 300 - 1);
+            s.advance(DELAY.toMillis() - 300 - 1);
             assertEquals(List.of(), s.lines(), input);
             assertFalse(s.ch.config().isAutoRead(), "the client is not read while its reply waits");
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(reply, s.lines(), input);
             assertTrue(s.ch.config().isAutoRead(), "reading resumes after the reply");
             assertTrue(s.ch.isActive());
@@ -106,9 +98,9 @@ class PreAuthFailureDelayTest {
             s.send("a LOGIN eve " + PASSWORD + "\r\n");
             s.gateway.last().promise().setSuccess(
                     new LoginResult.Rejected("[AUTHENTICATIONFAILED] Account locked", Duration.ofSeconds(5)));
-            advance(s.ch, 4_999);
+            s.advance(4_999);
             assertEquals(List.of(), s.lines());
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("a NO [AUTHENTICATIONFAILED] Account locked"), s.lines());
         }
     }
@@ -135,11 +127,11 @@ class PreAuthFailureDelayTest {
         try (Session s = session()) {
             s.send("a AUTHENTICATE PLAIN\r\n");
             assertEquals(List.of("+ "), s.lines());
-            advance(s.ch, 10_000);
+            s.advance(10_000);
             s.send("!!!!\r\n");
-            advance(s.ch, DELAY.toMillis() - 1);
+            s.advance(DELAY.toMillis() - 1);
             assertEquals(List.of(), s.lines());
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("a BAD Invalid base64 data"), s.lines());
         }
     }
@@ -162,7 +154,7 @@ class PreAuthFailureDelayTest {
     void aBackendSlowerThanTheDelayIsAnsweredAtOnce() {
         try (Session s = session()) {
             s.send("a LOGIN alice wrong\r\n");
-            advance(s.ch, 3_000);
+            s.advance(3_000);
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
             assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
         }
@@ -173,10 +165,10 @@ class PreAuthFailureDelayTest {
         try (Session s = session()) {
             s.send("a LOGIN alice wrong\r\nb NOOP\r\nc CAPABILITY\r\n");
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
-            advance(s.ch, DELAY.toMillis() - 1);
+            s.advance(DELAY.toMillis() - 1);
             s.send("d NOOP\r\n");
             assertEquals(List.of(), s.lines());
-            advance(s.ch, 1);
+            s.advance(1);
             List<String> lines = s.lines();
             assertEquals(List.of("a NO " + AUTH_FAILED, "b OK NOOP completed."), lines.subList(0, 2));
             assertEquals("d OK NOOP completed.", lines.get(lines.size() - 1));
@@ -191,7 +183,7 @@ class PreAuthFailureDelayTest {
             assertEquals(List.of(), s.lines());
             s.ch.close();
             assertEquals(-1, s.ch.runScheduledPendingTasks(), "no task left on the event loop");
-            advance(s.ch, DELAY.toMillis() * 10);
+            s.advance(DELAY.toMillis() * 10);
             assertEquals(List.of(), s.lines(), "nothing is written to a closed channel");
         }
     }
@@ -203,7 +195,7 @@ class PreAuthFailureDelayTest {
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
             s.ch.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
             assertTrue(s.ch.isOpen());
-            advance(s.ch, DELAY.toMillis());
+            s.advance(DELAY.toMillis());
             assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
             assertFalse(s.ch.isOpen());
         }
@@ -215,15 +207,15 @@ class PreAuthFailureDelayTest {
         try (Session s = session(twoAttempts, LONG_PRE_AUTH)) {
             s.send("a LOGIN alice wrong\r\n");
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
-            advance(s.ch, DELAY.toMillis());
+            s.advance(DELAY.toMillis());
             assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
             s.send("b LOGIN alice wrong\r\n");
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
             // alice's second failure: the user's delay has doubled to 4 s (its ceiling).
-            advance(s.ch, 4_000 - 1);
+            s.advance(4_000 - 1);
             assertEquals(List.of(), s.lines());
             assertTrue(s.ch.isOpen());
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("b NO " + AUTH_FAILED, "* BYE Too many failed logins, disconnecting"), s.lines());
             assertFalse(s.ch.isOpen());
         }
@@ -237,15 +229,15 @@ class PreAuthFailureDelayTest {
     void thePreAuthDeadlineIsTotalFromConnectWhateverTheClientSends() {
         try (Session s = session(LimitsConfig.DEFAULTS, PRE_AUTH_10S)) {
             for (int i = 0; i < 3; i++) {
-                advance(s.ch, 3_000);
+                s.advance(3_000);
                 s.send("n" + i + " NOOP\r\n");
                 s.send("x");
             }
-            advance(s.ch, 999);
-            assertEquals(List.of("n0 OK NOOP completed.", "n1 OK NOOP completed.", "n2 OK NOOP completed."),
+            s.advance(999);
+            assertEquals(List.of("n0 OK NOOP completed.", "xn1 OK NOOP completed.", "xn2 OK NOOP completed."),
                     s.lines());
             assertTrue(s.ch.isActive());
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("* BYE Too long without logging in, disconnecting"), s.lines());
             assertFalse(s.ch.isOpen());
             assertEquals(List.of("pre_auth_deadline"), s.metrics.limits);
@@ -255,12 +247,12 @@ class PreAuthFailureDelayTest {
     @Test
     void aLoginThatArrivedInTimeFinishesButNoRetryIsAllowedAfterTheDeadline() {
         try (Session s = session(LimitsConfig.DEFAULTS, PRE_AUTH_10S)) {
-            advance(s.ch, 9_000);
+            s.advance(9_000);
             s.send("a LOGIN alice wrong\r\n");
-            advance(s.ch, 1_500);
+            s.advance(1_500);
             assertTrue(s.ch.isActive(), "a login under way is not cut");
             s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
-            advance(s.ch, 500);
+            s.advance(500);
             assertEquals(List.of("a NO " + AUTH_FAILED, "* BYE Too long without logging in, disconnecting"),
                     s.lines());
             assertFalse(s.ch.isOpen());
@@ -271,12 +263,12 @@ class PreAuthFailureDelayTest {
     void anAuthenticateExchangeUnderWayIsNotCutByTheDeadlineButByTheLoginTimeout() {
         TimeoutsConfig timeouts = TimeoutsConfig.of(Map.of("pre_auth", "10s", "login", "30s", "pre_auth_idle", "10m"));
         try (Session s = session(LimitsConfig.DEFAULTS, timeouts)) {
-            advance(s.ch, 9_000);
+            s.advance(9_000);
             s.send("a AUTHENTICATE PLAIN\r\n");
             assertEquals(List.of("+ "), s.lines());
-            advance(s.ch, 29_999);
+            s.advance(29_999);
             assertTrue(s.ch.isActive());
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("* BYE Login timeout, disconnecting"), s.lines());
         }
     }
@@ -285,11 +277,11 @@ class PreAuthFailureDelayTest {
     void theLoginTimeoutRunsFromTheLoginCommandNotFromConnect() {
         TimeoutsConfig timeouts = TimeoutsConfig.of(Map.of("pre_auth", "1m", "login", "30s", "pre_auth_idle", "10m"));
         try (Session s = session(LimitsConfig.DEFAULTS, timeouts)) {
-            advance(s.ch, 50_000);
+            s.advance(50_000);
             s.send("a LOGIN alice " + PASSWORD + "\r\n");
-            advance(s.ch, 29_999);
+            s.advance(29_999);
             assertTrue(s.ch.isActive(), "50 s after connect and 30 s after LOGIN: not yet");
-            advance(s.ch, 1);
+            s.advance(1);
             assertEquals(List.of("* BYE Login timeout, disconnecting"), s.lines());
             assertTrue(s.gateway.last().promise().isCancelled());
         }

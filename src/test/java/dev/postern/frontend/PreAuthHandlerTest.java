@@ -40,6 +40,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import io.netty.util.concurrent.Promise;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -425,7 +427,9 @@ class PreAuthHandlerTest {
 
     @Test
     void anAuthenticateLoginResponseLongerThanALineIsBadAndCloses() {
-        LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+        LimitsConfig small = LimitsConfig.DEFAULTS.with(Map.of("max_line_bytes", 64, "max_literal_bytes", 100,
+                "max_literals", 2, "max_commands", 100, "max_bad_commands", 10, "max_login_attempts", 3,
+                "max_pipelined_bytes", 256, "max_backend_line_bytes", 1024));
         try (Session s = Session.greeted(PLAIN, small)) {
             s.send("a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("p".repeat(60)) + "\r\n");
             assertEquals(List.of(PASSWORD_PROMPT, "* BAD Line too long (limit 64 octets)",
@@ -912,7 +916,9 @@ class PreAuthHandlerTest {
 
     @Test
     void theIdleTimerDoesNotCloseWhileALoginRuns() {
-        try (Session s = Session.greeted(PLAIN)) {
+        // A pre-auth deadline past the test: a retry after it would be cut (PreAuthFailureDelayTest).
+        try (Session s = new Session(PLAIN, LimitsConfig.DEFAULTS, TimeoutsConfig.of(Map.of("pre_auth", "10m")))) {
+            s.lines();
             s.send("a LOGIN alice " + PASSWORD + "\r\n");
             s.ch.advanceTimeBy(90, TimeUnit.SECONDS);
             s.ch.runScheduledPendingTasks();
@@ -1116,20 +1122,40 @@ class PreAuthHandlerTest {
         final RecordingMetrics metrics = new RecordingMetrics();
         final EmbeddedChannel ch;
         private final LineReader reader = new LineReader();
+        /** Null: the channel's own clock ({@code advanceTimeBy}). */
+        private final MockTicker clock;
 
         Session(ListenerConfig listener) {
             this(listener, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS);
         }
 
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
-            this(listener, limits, timeouts, LoginPenalties.NONE);
+            this(listener, limits, timeouts, LoginPenalties.NONE, null);
         }
 
-        /** A session whose failed logins are delayed by {@code penalties} (the others answer at once). */
+        /**
+         * A session whose failed logins are delayed by {@code penalties} (the others answer at once), on a clock
+         * of its own that only {@link #advance} moves, so timers can be checked to the millisecond.
+         */
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, LoginPenalties penalties) {
+            this(listener, limits, timeouts, penalties, Ticker.newMockTicker());
+        }
+
+        private Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts,
+                        LoginPenalties penalties, MockTicker clock) {
             FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
                     listener.usesTls() ? serverTls : null, gateway, metrics.proxy, penalties);
-            ch = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
+            FrontendInitializer initializer = new FrontendInitializer(settings, c -> { });
+            this.clock = clock;
+            ch = clock == null ? new EmbeddedChannel(initializer)
+                    : EmbeddedChannel.builder().ticker(clock).handlers(initializer).build();
+        }
+
+        /** Moves this session's own clock and runs what became due (sessions built with penalties only). */
+        void advance(long millis) {
+            clock.advance(millis, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            ch.runPendingTasks();
         }
 
         static Session greeted(ListenerConfig listener) {
