@@ -31,7 +31,7 @@ public abstract class SaslExchange {
             return new SaslStep.Failed("Authentication exchange already finished");
         }
         if (response.length == 1 && response[0] == '*') {
-            return settle(new SaslStep.Failed("Authentication cancelled"));
+            return settle(new SaslStep.Cancelled());
         }
         return settle(onResponse(response));
     }

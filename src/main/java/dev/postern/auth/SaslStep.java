@@ -13,7 +13,14 @@ public sealed interface SaslStep {
     record Authenticated(Credentials credentials) implements SaslStep {
     }
 
-    /** The exchange ends without credentials; {@code text} is safe to show the client and to log. */
+    /**
+     * The exchange ends without credentials (bad base64, a malformed message): a failed login, answered BAD after
+     * the failure delay. {@code text} is safe to show the client and to log.
+     */
     record Failed(String text) implements SaslStep {
+    }
+
+    /** The client cancelled with {@code *} (RFC 9051 6.2.2): BAD at once; no password was tried, so no failure. */
+    record Cancelled() implements SaslStep {
     }
 }

@@ -13,15 +13,15 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link BackendGateway}: asks the router where the user goes, then hands the backends it names to a
  * {@link RoutedLogin} over a {@link BackendLoginStep} (how). A route source's refusal, a pool that does not
- * exist and "no route" are answered here without contacting a backend, and so is a user who already has
- * {@code limits.max_sessions_per_user} sessions ({@code [LIMIT]}): the slot is taken before the route lookup, held
- * while the login runs and by the relayed session until its backend channel closes (the relay closes it with the
- * client's), and given back at once when the login fails.
+ * exist and "no route" are answered here without contacting a backend, and at once (how long a refusal waits is
+ * the front end's failure delay); so is a user who already has {@code limits.max_sessions_per_user} sessions
+ * ({@code [LIMIT]}): the slot is taken before the route lookup, held while the login runs and by the relayed session
+ * until its backend channel closes (the relay closes it with the client's), and given back at once when the login
+ * fails.
  */
 public final class BackendConnector implements BackendGateway {
     private final Router router;
@@ -68,8 +68,8 @@ public final class BackendConnector implements BackendGateway {
         } else if (route instanceof RouteDecision.Backends b && !b.order().isEmpty()) {
             new RoutedLogin(session.id(), credentials, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Refused r) {
-            loop.schedule(() -> promise.trySuccess(new LoginResult.Rejected(refusalText(r.text()))),
-                    r.delay().toMillis(), TimeUnit.MILLISECONDS);
+            // The wait the source asked for is served by the front end's one failure delay (the longer applies).
+            promise.trySuccess(new LoginResult.Rejected(refusalText(r.text()), r.delay()));
         } else if (route instanceof RouteDecision.UnknownPool u) {
             promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL,
                     "the route names pool '" + u.pool() + "', which is not configured"));

@@ -119,6 +119,21 @@ public final class Cidr {
         return out;
     }
 
+    /**
+     * What a client counts as for the per-address rules (connection cap, penalty): an IPv4 address itself, an IPv6
+     * address's first {@code ipv6Prefix} bits (one customer usually holds a whole /64), without scope id.
+     */
+    public static InetAddress clientKey(InetAddress client, int ipv6Prefix) {
+        if (client.getAddress().length == 4 || ipv6Prefix >= 128) {
+            return client;
+        }
+        try {
+            return InetAddress.getByAddress(mask(client.getAddress(), ipv6Prefix));
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e); // 16 bytes always make an address
+        }
+    }
+
     /** Whether {@code address} lies in this network; an IPv4 network never holds an IPv6 address and back. */
     public boolean contains(InetAddress address) {
         if (address == null) {

@@ -1,5 +1,6 @@
 package dev.postern.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -18,13 +19,15 @@ import java.util.Map;
  * @param maxConnections client connections over all listeners together
  * @param maxConnectionsPerIp client connections from one address (an IPv6 client: from its {@code ipv6Prefix})
  * @param ipv6Prefix how many leading bits of an IPv6 client's address count as one client
- * @param exempt client networks free of the per-address caps (monitoring, webmail)
+ * @param exempt client networks free of the per-address caps and penalties (monitoring, webmail)
  * @param maxSessionsPerUser logged-in sessions of one user (by route key) on this instance
+ * @param failureDelay how long after its command every failed login is answered (zero: at once, no penalties)
+ * @param penalty how the failure delay grows with further failures, per address and per user
  */
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
                            int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes,
                            int maxConnections, int maxConnectionsPerIp, int ipv6Prefix, List<Cidr> exempt,
-                           int maxSessionsPerUser) {
+                           int maxSessionsPerUser, Duration failureDelay, PenaltyConfig penalty) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -44,7 +47,9 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
             // a /32 is a whole provider; below that one "client" would be a continent
             ConfigKey.whole("ipv6_prefix", 64, 32, 128),
             ConfigKey.list("exempt", Cidr::parse),
-            ConfigKey.whole("max_sessions_per_user", 50, 1, 10_000_000));
+            ConfigKey.whole("max_sessions_per_user", 50, 1, 10_000_000),
+            ConfigKey.duration("failure_delay", Duration.ofSeconds(2), Duration.ZERO),
+            ConfigKey.section("penalty", PenaltyConfig.SECTION));
 
     public LimitsConfig {
         exempt = List.copyOf(exempt);

@@ -8,14 +8,16 @@ import java.util.Map;
  *
  * @param tlsHandshake client TLS handshake (implicit or after STARTTLS)
  * @param preAuthIdle silence allowed between pre-auth commands
- * @param login from connect to a logged-in session, whatever the client does
+ * @param preAuth from connect until a LOGIN or AUTHENTICATE has arrived, in all: bytes and NOOPs do not extend it
+ * @param login from a LOGIN or AUTHENTICATE command to the login's answer (our own work on it)
  * @param backendConnect TCP connect to one backend
  * @param backendLogin from backend connect to its tagged reply to our login
  * @param postLoginIdle silence allowed in both directions once relaying (IMAP autologout is 30 min)
  * @param shutdownDrain how long relayed sessions may run on after SIGTERM
  */
-public record TimeoutsConfig(Duration tlsHandshake, Duration preAuthIdle, Duration login, Duration backendConnect,
-                             Duration backendLogin, Duration postLoginIdle, Duration shutdownDrain) {
+public record TimeoutsConfig(Duration tlsHandshake, Duration preAuthIdle, Duration preAuth, Duration login,
+                             Duration backendConnect, Duration backendLogin, Duration postLoginIdle,
+                             Duration shutdownDrain) {
 
     /** RFC 9051 section 5.4: the autologout timer is at least 30 minutes. */
     public static final Duration MIN_POST_LOGIN_IDLE = Duration.ofMinutes(30);
@@ -26,6 +28,7 @@ public record TimeoutsConfig(Duration tlsHandshake, Duration preAuthIdle, Durati
     static final ConfigSection<TimeoutsConfig> SECTION = ConfigSection.of(TimeoutsConfig.class,
             ConfigKey.duration("tls_handshake", Duration.ofSeconds(10), MS),
             ConfigKey.duration("pre_auth_idle", Duration.ofSeconds(60), MS),
+            ConfigKey.duration("pre_auth", Duration.ofSeconds(60), MS),
             ConfigKey.duration("login", Duration.ofMinutes(3), MS),
             ConfigKey.duration("backend_connect", Duration.ofSeconds(5), MS),
             ConfigKey.duration("backend_login", Duration.ofSeconds(30), MS),

@@ -3,9 +3,7 @@ package dev.postern.frontend;
 import dev.postern.config.Cidr;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.CappedCounts;
-import java.net.Inet6Address;
 import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -104,14 +102,7 @@ public final class ConnectionGate {
 
     /** What the per-address cap counts by: an IPv4 address itself, an IPv6 address's prefix network. */
     InetAddress key(InetAddress client) {
-        if (!(client instanceof Inet6Address) || ipv6Prefix >= 128) {
-            return client;
-        }
-        try {
-            return InetAddress.getByAddress(Cidr.mask(client.getAddress(), ipv6Prefix));
-        } catch (UnknownHostException e) {
-            throw new IllegalStateException(e); // 16 bytes always make an address
-        }
+        return Cidr.clientKey(client, ipv6Prefix);
     }
 
     /** Client connections admitted and not yet released. */

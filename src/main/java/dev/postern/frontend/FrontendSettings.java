@@ -1,5 +1,6 @@
 package dev.postern.frontend;
 
+import dev.postern.auth.LoginPenalties;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -8,9 +9,12 @@ import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.BackendGateway;
 import dev.postern.tls.ServerTls;
 
-/** What one listener's sessions share: its config, the TLS context, the way to backends and the meters. */
+/**
+ * What one listener's sessions share: its config, the TLS context, the way to backends, the meters and the failure
+ * delays (one {@link LoginPenalties} for every listener, so an address is counted wherever it comes in).
+ */
 public record FrontendSettings(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
-                               ServerTls tls, BackendGateway gateway, ProxyMetrics metrics) {
+                               ServerTls tls, BackendGateway gateway, ProxyMetrics metrics, LoginPenalties penalties) {
     /** The configured pre-auth bounds, in the framer's own terms. */
     public ImapCommandFramer.Limits framerLimits() {
         return framerLimits(limits);

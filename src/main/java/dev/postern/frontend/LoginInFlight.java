@@ -34,7 +34,8 @@ final class LoginInFlight {
     private final String tag;
     private final String user;
     private final Listener listener;
-    private final long startedNanos = System.nanoTime();
+    /** When the credentials arrived, on the event loop's clock (failure delays count from here). */
+    private final long startedNanos;
     private Future<LoginResult> result;
     private boolean answered;
     private boolean abandoned;
@@ -47,6 +48,7 @@ final class LoginInFlight {
         this.tag = tag;
         this.user = user;
         this.listener = listener;
+        this.startedNanos = channel.eventLoop().ticker().nanoTime();
         framer.pause();
         channel.config().setAutoRead(false);
     }
@@ -93,7 +95,12 @@ final class LoginInFlight {
     }
 
     Duration elapsed() {
-        return Duration.ofNanos(System.nanoTime() - startedNanos);
+        return Duration.ofNanos(channel.eventLoop().ticker().nanoTime() - startedNanos);
+    }
+
+    /** When the credentials arrived, on the event loop's ticker. */
+    long startedNanos() {
+        return startedNanos;
     }
 
     private void completed(Credentials credentials, Future<LoginResult> f) {

@@ -24,11 +24,10 @@ import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
-import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetAddress;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +35,15 @@ import org.slf4j.LoggerFactory;
  * The not-authenticated state of one client connection (RFC 9051 / RFC 3501). It owns the session's one
  * {@link PreAuthState} and every change of it: commands go to {@link PreAuthCommands}, AUTHENTICATE exchanges to
  * a SASL mechanism, credentials to a backend through a {@link LoginInFlight}, and a successful login to the
- * {@link LoginHandoff}. Bounds: the login deadline, pre-auth idle, failed logins (here), bad commands
- * ({@link PreAuthReplies}), commands ({@link PreAuthCommands}) and framing (the framer's violations).
+ * {@link LoginHandoff}. Bounds: the pre-auth and login deadlines ({@link PreAuthDeadlines}), pre-auth idle,
+ * failed logins (here), bad commands ({@link PreAuthReplies}), commands ({@link PreAuthCommands}) and framing (the
+ * framer's violations).
+ *
+ * <p>Every failed login (the backend's NO, an unknown user, a route source's refusal, credentials no IMAP command
+ * can carry, a malformed SASL response) is answered after the same failure delay ({@code limits.failure_delay},
+ * grown by {@code limits.penalty}), counted from when its credentials arrived, so timing never tells a known user
+ * from an unknown one. A temporary failure ({@code [UNAVAILABLE]}), a SASL cancel ({@code *}: no password tried)
+ * and a success are never delayed. While a reply waits the client is not read ({@link DelayedFailure}).
  */
 public final class PreAuthHandler extends ChannelInboundHandlerAdapter implements LoginInFlight.Listener {
     private static final Logger LOG = LoggerFactory.getLogger(PreAuthHandler.class);
@@ -52,7 +58,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     private PreAuthCommands commands;
     /** Logins the backend refused; temporary failures do not count (the client keeps its attempt). */
     private int refusedLogins;
-    private ScheduledFuture<?> loginDeadline;
+    private PreAuthDeadlines deadlines;
 
     public PreAuthHandler(FrontendSettings settings, ImapCommandFramer framer) {
         this.settings = settings;
@@ -67,13 +73,13 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         this.replies = new PreAuthReplies(ctx, settings.limits().maxBadCommands(), settings.metrics()::limitHit,
                 this::closeWithBye);
         this.commands = new PreAuthCommands(this, ctx, settings, framer, replies, SaslMechanisms.DEFAULT, id());
+        this.deadlines = new PreAuthDeadlines(ctx.executor(), settings.timeouts(), this::preAuthExpired,
+                () -> closeWithBye("Login timeout, disconnecting"));
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        Duration login = settings.timeouts().login();
-        loginDeadline = ctx.executor().schedule(() -> closeWithBye("Login timeout, disconnecting"),
-                login.toMillis(), TimeUnit.MILLISECONDS);
+        deadlines.start();
         if (settings.listener().tls() != TlsMode.IMPLICIT) {
             ctx.writeAndFlush(commands.greeting());
         }
@@ -101,11 +107,14 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             // finishes, and the half-close then travels on to the backend. Otherwise nothing more can come.
             if (state instanceof PreAuthState.LoggingIn in) {
                 in.login().clientInputShut();
+            } else if (state instanceof PreAuthState.Delaying delaying) {
+                delaying.failure().clientInputShut();
             } else {
                 enter(PreAuthState.DONE);
                 ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
-        } else if (evt instanceof IdleStateEvent && !(state instanceof PreAuthState.LoggingIn)) {
+        } else if (evt instanceof IdleStateEvent && !(state instanceof PreAuthState.LoggingIn)
+                && !(state instanceof PreAuthState.Delaying)) {
             settings.metrics().limitHit("pre_auth_idle");
             closeWithBye("Idle for too long before login, disconnecting");
         }
@@ -163,11 +172,9 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void onClientResponse(byte[] line) {
-        if (!(state instanceof PreAuthState.Authenticating auth)) {
-            return;
+        if (state instanceof PreAuthState.Authenticating auth) {
+            onSaslStep(auth.tag(), auth.exchange(), auth.exchange().next(line));
         }
-        enter(PreAuthState.COMMANDS);
-        onSaslStep(auth.tag(), auth.exchange(), auth.exchange().next(line));
     }
 
     private void onSaslStep(String tag, SaslExchange exchange, SaslStep step) {
@@ -176,7 +183,14 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             framer.expectClientResponse();
             replies.continuation(challenge.base64());
         } else if (step instanceof SaslStep.Failed failed) {
-            replies.bad(tag, failed.text());
+            // No user to count, but a failed login all the same: its address is penalised.
+            replyAfter(now(), penalty(null), false, shut -> {
+                replies.bad(tag, failed.text());
+                return afterFailure(shut);
+            });
+        } else if (step instanceof SaslStep.Cancelled) {
+            replies.bad(tag, "Authentication cancelled");
+            afterFailure(false);
         } else if (step instanceof SaslStep.Authenticated done) {
             login(tag, done.credentials());
         }
@@ -188,7 +202,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         if (unsendable != null) {
             credentials.wipe();
             LOG.info("[{}] login refused before any backend: {}", id(), unsendable);
-            loginFailed(tag, "[AUTHENTICATIONFAILED] Invalid characters in user name or password", true, false);
+            replyAfter(now(), penalty(credentials.userName()), false, shut -> loginFailed(tag,
+                    "[AUTHENTICATIONFAILED] Invalid characters in user name or password", true, shut));
             return;
         }
         LoginInFlight login = new LoginInFlight(ctx.channel(), framer, tag, credentials.userName(), this);
@@ -205,21 +220,55 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             settings.metrics().login(failure.tag(), took);
             LOG.warn("[{}] login for {} from {} failed ({}): {}", id(), login.user(), clientText(), failure.tag(),
                     e.getMessage());
-            return loginFailed(login.tag(), failure.clientText(), failure == ProxyFailure.AUTH_REJECTED,
-                    login.isClientInputShut());
+            if (failure != ProxyFailure.AUTH_REJECTED) {
+                return loginFailed(login.tag(), failure.clientText(), false, login.isClientInputShut());
+            }
+            return replyAfter(login.startedNanos(), penalty(login.user()), login.isClientInputShut(),
+                    shut -> loginFailed(login.tag(), failure.clientText(), true, shut));
         }
         if (result.getNow() instanceof LoginResult.Rejected rejected) {
             settings.metrics().loginRejected();
             settings.metrics().login(ProxyFailure.AUTH_REJECTED.tag(), took);
             LOG.info("[{}] login for {} from {} refused by the backend", id(), login.user(), clientText());
-            return loginFailed(login.tag(), rejected.text(), true, login.isClientInputShut());
+            // A source's own wait (Auth-Wait) applies to a temporary NO too; only a refusal is penalised.
+            boolean refused = !rejected.temporary();
+            Duration delay = refused ? max(penalty(login.user()), rejected.minDelay()) : rejected.minDelay();
+            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(),
+                    shut -> loginFailed(login.tag(), rejected.text(), refused, shut));
         }
         LoginResult.LoggedIn in = (LoginResult.LoggedIn) result.getNow();
         settings.metrics().login("ok", took);
+        settings.penalties().succeeded(clientAddress(), login.user());
         LOG.info("[{}] {} from {} logged in on {} in {} ms", id(), login.user(), clientText(), in.backendName(),
                 took.toMillis());
         enter(PreAuthState.DONE);
         LoginHandoff.start(ctx, settings, id(), login.tag(), in, login.isClientInputShut());
+        return false;
+    }
+
+    /** Counts a failed login (of {@code user}, null when none was given) and says how long its reply waits. */
+    private Duration penalty(String user) {
+        return settings.penalties().failed(clientAddress(), user);
+    }
+
+    private static Duration max(Duration a, Duration b) {
+        return a.compareTo(b) >= 0 ? a : b;
+    }
+
+    /**
+     * Sends {@code reply} once {@code delay} has passed since the credentials arrived ({@code arrivedNanos}), from
+     * a task on the event loop; at once when it already has (a backend slower than the delay).
+     *
+     * @return whether the session reads commands again now (false while the reply waits: it resumes reading itself)
+     */
+    private boolean replyAfter(long arrivedNanos, Duration delay, boolean clientInputShut, DelayedFailure.Reply reply) {
+        long wait = arrivedNanos + delay.toNanos() - now();
+        if (wait <= 0) {
+            return reply.send(clientInputShut);
+        }
+        DelayedFailure held = new DelayedFailure(ctx.channel(), framer, clientInputShut, reply);
+        enter(new PreAuthState.Delaying(held));
+        held.start(wait);
         return false;
     }
 
@@ -231,19 +280,48 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
      */
     private boolean loginFailed(String tag, String text, boolean refused, boolean clientInputShut) {
         replies.taggedNoFlush(tag, "NO", text);
+        if (!clientInputShut && refused && ++refusedLogins >= settings.limits().maxLoginAttempts()) {
+            settings.metrics().limitHit("max_login_attempts");
+            closeWithBye("Too many failed logins, disconnecting");
+            return false;
+        }
+        return afterFailure(clientInputShut);
+    }
+
+    /**
+     * After the reply to a failed login or AUTHENTICATE: the session closes when the client has sent FIN or the
+     * pre-auth deadline has passed (a retry would come too late), else it reads commands again.
+     *
+     * @return whether the session reads commands again
+     */
+    private boolean afterFailure(boolean clientInputShut) {
+        if (state == PreAuthState.DONE) {
+            return false; // the reply itself ended the session (too many bad commands)
+        }
         if (clientInputShut) {
             enter(PreAuthState.DONE);
             ctx.flush().close();
             return false;
         }
-        if (refused && ++refusedLogins >= settings.limits().maxLoginAttempts()) {
-            settings.metrics().limitHit("max_login_attempts");
-            closeWithBye("Too many failed logins, disconnecting");
+        if (deadlines.preAuthExpired()) {
+            preAuthOver();
             return false;
         }
         ctx.flush();
         enter(PreAuthState.COMMANDS);
         return true;
+    }
+
+    /** The pre-auth deadline passed: a session waiting for its login command ends; a login under way finishes. */
+    private void preAuthExpired() {
+        if (state == PreAuthState.COMMANDS) {
+            preAuthOver();
+        }
+    }
+
+    private void preAuthOver() {
+        settings.metrics().limitHit("pre_auth_deadline");
+        closeWithBye("Too long without logging in, disconnecting");
     }
 
     /** Ends the session from our side: {@code * BYE}, flush, close. */
@@ -256,16 +334,30 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         ctx.writeAndFlush(ImapResponse.untagged("BYE " + text)).addListener(ChannelFutureListener.CLOSE);
     }
 
-    /** The one place the state changes: leaving a login in flight any other way than its answer abandons it. */
+    /**
+     * The one place the state changes: leaving a login in flight any other way than its answer abandons it,
+     * leaving a delayed reply before it is due cancels it; the login timer runs while a login is under way.
+     */
     private void enter(PreAuthState next) {
         if (state instanceof PreAuthState.LoggingIn in && next != state) {
             in.login().abandon();
+        } else if (state instanceof PreAuthState.Delaying delaying && next != state) {
+            delaying.failure().cancel();
         }
         state = next;
-        if (next == PreAuthState.DONE && loginDeadline != null) {
-            loginDeadline.cancel(false);
-            loginDeadline = null;
+        deadlines.loginRunning(next instanceof PreAuthState.Authenticating || next instanceof PreAuthState.LoggingIn);
+        if (next == PreAuthState.DONE) {
+            deadlines.stop();
         }
+    }
+
+    /** The event loop's clock (a test's channel moves it by hand). */
+    private long now() {
+        return ctx.executor().ticker().nanoTime();
+    }
+
+    private InetAddress clientAddress() {
+        return session == null || session.client() == null ? null : session.client().getAddress();
     }
 
     private String id() {

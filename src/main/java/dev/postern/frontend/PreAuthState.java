@@ -5,7 +5,8 @@ import dev.postern.auth.SaslExchange;
 /**
  * Where one pre-auth session stands. {@link PreAuthHandler} holds the only instance and is the only code that
  * changes it; what a state needs (the tag of an AUTHENTICATE, the login in flight) travels with it. The client
- * is read in every state but {@link LoggingIn}, whose {@link LoginInFlight} pauses and resumes reading.
+ * is read in every state but {@link LoggingIn} and {@link Delaying}, whose {@link LoginInFlight} and
+ * {@link DelayedFailure} pause and resume reading.
  */
 sealed interface PreAuthState {
     PreAuthState COMMANDS = new Commands();
@@ -21,6 +22,10 @@ sealed interface PreAuthState {
 
     /** Credentials are with a backend; the client is not read until the answer. */
     record LoggingIn(LoginInFlight login) implements PreAuthState {
+    }
+
+    /** A failed login's reply waits out its failure delay; the client is not read until it is sent. */
+    record Delaying(DelayedFailure failure) implements PreAuthState {
     }
 
     /** Logged out, closing, closed or handed off: nothing more is read or answered. */

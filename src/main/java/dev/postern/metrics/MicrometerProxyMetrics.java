@@ -27,6 +27,8 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
     private final Map<String, Counter> resumed = new ConcurrentHashMap<>();
     private final LongAdder relays = new LongAdder();
+    /** Failure delays by scope (base, address, user), built up front. */
+    private final Map<String, Timer> delays = new ConcurrentHashMap<>();
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
     /** Micrometer holds a function counter's source weakly: these keep the route cache's binder alive. */
     private final List<Object> sources = new CopyOnWriteArrayList<>();
@@ -36,6 +38,10 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
         logins.put("ok", loginTimer("ok"));
         this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
         registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
+        for (String scope : List.of("base", "address", "user")) {
+            delays.put(scope, Timer.builder("postern.login.delay").tag("scope", scope)
+                    .description("how long failed logins waited for their reply").register(registry));
+        }
         for (String outcome : List.of("ok", "failed")) {
             reloads.put(outcome, Counter.builder("postern.tls.reloads").tag("outcome", outcome).register(registry));
         }
@@ -139,5 +145,13 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     @Override
     public void limitHit(String limit) {
         limits.computeIfAbsent(limit, l -> Counter.builder("postern.limits.hit").tag("limit", l).register(registry)).increment();
+    }
+
+    @Override
+    public void loginDelay(String scope, Duration delay) {
+        Timer timer = delays.get(scope);
+        if (timer != null) {
+            timer.record(delay);
+        }
     }
 }

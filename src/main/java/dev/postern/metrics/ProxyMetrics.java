@@ -50,6 +50,12 @@ public interface ProxyMetrics {
     /** A pre-auth bound was crossed; {@code limit} is a fixed low-cardinality name. */
     void limitHit(String limit);
 
+    /**
+     * A failed login's reply was held back {@code delay}; {@code scope} says what set it: {@code base} (the failure
+     * delay alone), {@code address} or {@code user} (a penalty grown by earlier failures).
+     */
+    void loginDelay(String scope, Duration delay);
+
     ProxyMetrics NOOP = new ProxyMetrics() {
         @Override public void connectionOpened(String listener) { }
         @Override public void connectionClosed(String listener) { }
@@ -65,5 +71,6 @@ public interface ProxyMetrics {
         @Override public void relayStarted() { }
         @Override public void relayEnded() { }
         @Override public void limitHit(String limit) { }
+        @Override public void loginDelay(String scope, Duration delay) { }
     };
 }

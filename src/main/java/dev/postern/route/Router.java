@@ -64,7 +64,7 @@ public final class Router {
                 client, attempt);
     }
 
-    /** The route key of a login name: what per-user counts (sessions, penalties) are kept by. */
+    /** The route key of a login name as typed: what counts as one user (cache, rendezvous, sessions, penalties). */
     public String loginKey(String typedName) {
         return names.key(typedName);
     }

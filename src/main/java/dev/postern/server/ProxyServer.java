@@ -1,5 +1,6 @@
 package dev.postern.server;
 
+import dev.postern.auth.LoginPenalties;
 import dev.postern.backend.BackendConnector;
 import dev.postern.backend.BackendDialer;
 import dev.postern.backend.BackendHealthChecker;
@@ -62,7 +63,6 @@ public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** Relay buffers: stop reading a side when 256 KiB wait for its peer; resume below 64 KiB. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
-
     private final PosternConfig config;
     private final Transport transport;
     private final EventLoopGroup boss;
@@ -155,10 +155,14 @@ public final class ProxyServer implements AutoCloseable {
         healthChecker.start();
         BackendConnector connector = new BackendConnector(router, dialer, sessionCaps());
         ConnectionGate gate = connectionGate();
+        // One for every listener: an address or a user is counted wherever it comes in.
+        LoginPenalties penalties = new LoginPenalties(config.limits().failureDelay(), config.limits().penalty(),
+                config.limits().ipv6Prefix(), config.limits().exemptAddresses(), router::loginKey,
+                Ticker.systemTicker(), metrics);
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
-                    config.greeting(), tls, connector, metrics);
+                    config.greeting(), tls, connector, metrics, penalties);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(transport.serverChannel())

@@ -1,6 +1,7 @@
 package dev.postern.auth;
 
 import static dev.postern.auth.SaslSteps.ascii;
+import static dev.postern.auth.SaslSteps.assertCancelled;
 import static dev.postern.auth.SaslSteps.assertChallenge;
 import static dev.postern.auth.SaslSteps.assertCredentials;
 import static dev.postern.auth.SaslSteps.assertFailed;
@@ -51,10 +52,10 @@ class LoginMechanismTest {
     void aStarCancelsAtEitherPrompt() {
         SaslExchange atUser = login.newExchange();
         atUser.start(null);
-        assertFailed("Authentication cancelled", atUser.next(ascii("*")));
+        assertCancelled(atUser.next(ascii("*")));
         SaslExchange atPassword = login.newExchange();
         atPassword.start(b64("alice"));
-        assertFailed("Authentication cancelled", atPassword.next(ascii("*")));
+        assertCancelled(atPassword.next(ascii("*")));
         assertFailed("Authentication exchange already finished", atPassword.next(b64(PASSWORD)));
     }
 

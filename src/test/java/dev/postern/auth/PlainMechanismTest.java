@@ -1,6 +1,7 @@
 package dev.postern.auth;
 
 import static dev.postern.auth.SaslSteps.ascii;
+import static dev.postern.auth.SaslSteps.assertCancelled;
 import static dev.postern.auth.SaslSteps.assertChallenge;
 import static dev.postern.auth.SaslSteps.assertCredentials;
 import static dev.postern.auth.SaslSteps.assertFailed;
@@ -41,7 +42,7 @@ class PlainMechanismTest {
     void aStarCancels() {
         SaslExchange exchange = plain.newExchange();
         assertChallenge("", exchange.start(null));
-        assertFailed("Authentication cancelled", exchange.next(ascii("*")));
+        assertCancelled(exchange.next(ascii("*")));
         assertFailed("Authentication exchange already finished", exchange.next(b64("\0alice\0" + PASSWORD)));
     }
 

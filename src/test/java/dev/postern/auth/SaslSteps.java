@@ -29,6 +29,11 @@ final class SaslSteps {
         assertEquals(new SaslStep.Failed(text), step);
     }
 
+    /** The client cancelled with {@code *}: not a failed login. */
+    static void assertCancelled(SaslStep step) {
+        assertEquals(new SaslStep.Cancelled(), step);
+    }
+
     /** The step gave exactly this user and password. */
     static void assertCredentials(String user, String password, SaslStep step) {
         Credentials c = assertInstanceOf(SaslStep.Authenticated.class, step).credentials();

@@ -103,6 +103,14 @@ class CidrTest {
         assertEquals(List.of(0, 0, 0, 0), bytes(Cidr.mask(a, 0)));
     }
 
+    @Test
+    void aClientCountsAsItsIpv4AddressOrItsIpv6Network() throws Exception {
+        assertEquals(ip("2001:db8:1:2::"), Cidr.clientKey(ip("2001:db8:1:2:3:4:5:6"), 64));
+        assertEquals(ip("2001:db8:1::"), Cidr.clientKey(ip("2001:db8:1:2:3:4:5:6"), 52));
+        assertEquals(ip("2001:db8:1:2:3:4:5:6"), Cidr.clientKey(ip("2001:db8:1:2:3:4:5:6"), 128));
+        assertEquals(ip("192.0.2.7"), Cidr.clientKey(ip("192.0.2.7"), 64));
+    }
+
     private static List<Integer> bytes(byte[] b) {
         return java.util.stream.IntStream.range(0, b.length).map(i -> b[i]).boxed().toList();
     }

@@ -224,9 +224,12 @@ class ConfigLoaderTest {
                   max_literal_bytes: 512k
                   max_pipelined_bytes: 4096
                   max_backend_line_bytes: 2 KB
+                  failure_delay: 300ms
+                  penalty: {max_delay: 1m, max_user_delay: 10s}
                 timeouts:
                   tls_handshake: 500ms
                   pre_auth_idle: 2m
+                  pre_auth: 90s
                   login: 1h
                   post_login_idle: 1d
                   shutdown_drain: 0s
@@ -235,6 +238,10 @@ class ConfigLoaderTest {
         assertEquals(512 * 1024, config.limits().maxLiteralBytes());
         assertEquals(4096, config.limits().maxPipelinedBytes());
         assertEquals(2048, config.limits().maxBackendLineBytes());
+        assertEquals(Duration.ofMillis(300), config.limits().failureDelay());
+        assertEquals(new PenaltyConfig(Duration.ofMinutes(1), Duration.ofMinutes(10), Duration.ofSeconds(10)),
+                config.limits().penalty(), "window keeps its default");
+        assertEquals(Duration.ofSeconds(90), config.timeouts().preAuth());
         assertEquals(Duration.ofMillis(500), config.timeouts().tlsHandshake());
         assertEquals(Duration.ofMinutes(2), config.timeouts().preAuthIdle());
         assertEquals(Duration.ofHours(1), config.timeouts().login());
@@ -264,7 +271,9 @@ class ConfigLoaderTest {
                   max_literal_bytes: 0
                   max_commands: 1.5
                   max_login_attempts: 1001
+                  penalty: {window: 0s, max_user_delay: -1s}
                 timeouts:
+                  pre_auth: 0s
                   login: 30 seconds
                   backend_connect: 0ms
                 greeting: "two\\nlines"
@@ -275,6 +284,9 @@ class ConfigLoaderTest {
                 "limits.max_literal_bytes: 0 (expected: 1 to 16777216)",
                 "limits.max_commands: '1.5' (expected: a whole number)",
                 "limits.max_login_attempts: 1001 (expected: 1 to 1000)",
+                "limits.penalty.window: 0s (expected: at least 1s)",
+                "limits.penalty.max_user_delay: '-1s' (expected: a duration such as 500ms, 30s, 31m, 1h)",
+                "timeouts.pre_auth: 0s (expected: at least 1ms)",
                 "timeouts.login: '30 seconds' (expected: a duration such as 500ms, 30s, 31m, 1h)",
                 "timeouts.backend_connect: 0ms (expected: at least 1ms)"), e.problems());
     }

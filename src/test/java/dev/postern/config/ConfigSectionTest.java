@@ -28,7 +28,8 @@ class ConfigSectionTest {
     Path dir;
 
     static Stream<ConfigSection<?>> sections() {
-        return Stream.of(LimitsConfig.SECTION, TimeoutsConfig.SECTION, HealthConfig.SECTION, RoutesConfig.CacheConfig.SECTION,
+        return Stream.of(LimitsConfig.SECTION, PenaltyConfig.SECTION, TimeoutsConfig.SECTION, HealthConfig.SECTION,
+                RoutesConfig.CacheConfig.SECTION,
                 TlsConfig.SessionConfig.SECTION, LoginNameConfig.SECTION, BackendConfig.SECTION, PoolConfig.SECTION,
                 ListenerConfig.SECTION, TlsConfig.SECTION);
     }
@@ -57,6 +58,7 @@ class ConfigSectionTest {
     @Test
     void theDefaultsConstantsAreTheTablesDefaults() {
         assertEquals(LimitsConfig.SECTION.defaults(), LimitsConfig.DEFAULTS);
+        assertEquals(PenaltyConfig.SECTION.defaults(), PenaltyConfig.DEFAULTS);
         assertEquals(TimeoutsConfig.SECTION.defaults(), TimeoutsConfig.DEFAULTS);
         assertEquals(HealthConfig.SECTION.defaults(), HealthConfig.DEFAULTS);
         assertEquals(RoutesConfig.CacheConfig.SECTION.defaults(), RoutesConfig.CacheConfig.DEFAULTS);
@@ -66,12 +68,18 @@ class ConfigSectionTest {
         assertEquals(65_536, LimitsConfig.DEFAULTS.maxLineBytes());
         assertEquals(Duration.ofMinutes(31), TimeoutsConfig.DEFAULTS.postLoginIdle());
         assertEquals(Duration.ofSeconds(5), HealthConfig.DEFAULTS.interval());
+        // Issue 8's operator contract: these defaults are named in the issue.
+        assertEquals(Duration.ofSeconds(2), LimitsConfig.DEFAULTS.failureDelay());
+        assertEquals(new PenaltyConfig(Duration.ofSeconds(15), Duration.ofMinutes(10), Duration.ofSeconds(4)),
+                LimitsConfig.DEFAULTS.penalty());
+        assertEquals(Duration.ofSeconds(60), TimeoutsConfig.DEFAULTS.preAuth());
     }
 
     /** Where each table's mapping sits in a file, and the YAML that puts an unknown key {@code colour} there. */
     static Stream<Arguments> placesOfSections() {
         return Stream.of(
                 Arguments.of(LimitsConfig.SECTION, "limits.colour", "limits: {colour: blue}"),
+                Arguments.of(PenaltyConfig.SECTION, "limits.penalty.colour", "limits: {penalty: {colour: blue}}"),
                 Arguments.of(TimeoutsConfig.SECTION, "timeouts.colour", "timeouts: {colour: blue}"),
                 Arguments.of(HealthConfig.SECTION, "pools.main.health.colour",
                         "pools: {main: {backends: ['10.0.0.1:143'], health: {colour: blue}}}"),

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.postern.auth.LoginPenalties;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -50,7 +51,7 @@ class PreAuthHalfCloseTest {
         ProxyMetrics metrics = (ProxyMetrics) java.lang.reflect.Proxy.newProxyInstance(
                 ProxyMetrics.class.getClassLoader(), new Class<?>[] {ProxyMetrics.class}, (self, m, a) -> null);
         FrontendSettings settings = new FrontendSettings(PLAIN, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS,
-                "ready", null, gateway, metrics);
+                "ready", null, gateway, metrics, LoginPenalties.NONE);
         EmbeddedChannel front = new EmbeddedChannel(new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { }));
         EmbeddedChannel backend = EmbeddedChannel.builder().register(false).build();
         try {

@@ -13,6 +13,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.postern.auth.LoginPenalties;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -39,6 +40,8 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.MockTicker;
+import io.netty.util.concurrent.Ticker;
 import io.netty.util.concurrent.Promise;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
@@ -912,7 +915,9 @@ class PreAuthHandlerTest {
 
     @Test
     void theIdleTimerDoesNotCloseWhileALoginRuns() {
-        try (Session s = Session.greeted(PLAIN)) {
+        // A pre-auth deadline past the test: a retry after it would be cut (PreAuthFailureDelayTest).
+        try (Session s = new Session(PLAIN, LimitsConfig.DEFAULTS, TimeoutsConfig.of(Map.of("pre_auth", "10m")))) {
+            s.lines();
             s.send("a LOGIN alice " + PASSWORD + "\r\n");
             s.ch.advanceTimeBy(90, TimeUnit.SECONDS);
             s.ch.runScheduledPendingTasks();
@@ -1111,20 +1116,45 @@ class PreAuthHandlerTest {
     }
 
     /** One client connection through the real initializer. */
-    private static final class Session implements AutoCloseable {
+    static final class Session implements AutoCloseable {
         final StubGateway gateway = new StubGateway();
         final RecordingMetrics metrics = new RecordingMetrics();
         final EmbeddedChannel ch;
         private final LineReader reader = new LineReader();
+        /** Null: the channel's own clock ({@code advanceTimeBy}). */
+        private final MockTicker clock;
 
         Session(ListenerConfig listener) {
             this(listener, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS);
         }
 
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
+            this(listener, limits, timeouts, LoginPenalties.NONE, null);
+        }
+
+        /**
+         * A session whose failed logins are delayed by {@code penalties} (the others answer at once), on a clock
+         * of its own that only {@link #advance} moves, so timers can be checked to the millisecond.
+         */
+        Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, LoginPenalties penalties) {
+            this(listener, limits, timeouts, penalties, Ticker.newMockTicker());
+        }
+
+        private Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts,
+                        LoginPenalties penalties, MockTicker clock) {
             FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
-                    listener.usesTls() ? serverTls : null, gateway, metrics.proxy);
-            ch = new EmbeddedChannel(new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { }));
+                    listener.usesTls() ? serverTls : null, gateway, metrics.proxy, penalties);
+            FrontendInitializer initializer = new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { });
+            this.clock = clock;
+            ch = clock == null ? new EmbeddedChannel(initializer)
+                    : EmbeddedChannel.builder().ticker(clock).handlers(initializer).build();
+        }
+
+        /** Moves this session's own clock and runs what became due (sessions built with penalties only). */
+        void advance(long millis) {
+            clock.advance(millis, TimeUnit.MILLISECONDS);
+            ch.runScheduledPendingTasks();
+            ch.runPendingTasks();
         }
 
         static Session greeted(ListenerConfig listener) {
@@ -1244,7 +1274,7 @@ class PreAuthHandlerTest {
     }
 
     /** Records the credentials of each login and hands out a promise the test completes. */
-    private static final class StubGateway implements BackendGateway {
+    static final class StubGateway implements BackendGateway {
         record Login(String user, String password, SessionContext session, int attempt, EventLoop loop,
                      Promise<LoginResult> promise) {
         }
@@ -1274,7 +1304,7 @@ class PreAuthHandlerTest {
      * Keeps the names of the limits hit and the login outcomes, and ignores every other meter. A JDK proxy rather
      * than a class, so the test keeps compiling as {@link ProxyMetrics} grows.
      */
-    private static final class RecordingMetrics {
+    static final class RecordingMetrics {
         final List<String> limits = new ArrayList<>();
         final List<String> loginOutcomes = new ArrayList<>();
         final ProxyMetrics proxy = (ProxyMetrics) java.lang.reflect.Proxy.newProxyInstance(
