@@ -101,11 +101,17 @@ public final class CommandParser {
         while (pos < line.length && ImapSyntax.isAstringChar(line[pos])) {
             pos++;
         }
+        if (pos < line.length && (line[pos] & 0x80) != 0) {
+            throw new ImapSyntaxException(tag, "8-bit octet in an atom (send it as a quoted string or a literal)");
+        }
         if (pos == start) {
             throw new ImapSyntaxException(tag, "Invalid character in argument");
         }
-        String atom = new String(line, start, pos - start, StandardCharsets.UTF_8);
-        return atom.equalsIgnoreCase("NIL") ? new ImapArg.Nil() : new ImapArg.Atom(atom);
+        byte[] atom = java.util.Arrays.copyOfRange(line, start, pos);
+        if (atom.length == 3 && (atom[0] | 0x20) == 'n' && (atom[1] | 0x20) == 'i' && (atom[2] | 0x20) == 'l') {
+            return new ImapArg.Nil(new String(atom, StandardCharsets.US_ASCII));
+        }
+        return new ImapArg.Atom(atom);
     }
 
     private ImapArg quoted() throws ImapSyntaxException {

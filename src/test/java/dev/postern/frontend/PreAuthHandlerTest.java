@@ -2,6 +2,7 @@ package dev.postern.frontend;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -285,10 +286,55 @@ class PreAuthHandlerTest {
         }
     }
 
+    /** Finding 8g: NIL is an atom, so a valid astring (RFC 9051 section 9): user "NIL", password as spelled. */
+    @Test
+    void loginTakesNilAsAUserNameAndAPassword() {
+        assertSameEveryWay(PLAIN, "a LOGIN NIL nil\r\n", List.of(), List.of(List.of("NIL", "nil")));
+    }
+
+    /** Finding 8g: ATOM-CHAR is 7-bit; an 8-bit atom is BAD instead of reaching a route source as U+FFFD. */
+    @Test
+    void anEightBitAtomIsBadAndReachesNoBackend() {
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send(concat("a LOGIN j".getBytes(ISO_8859_1), "\u00f6rg".getBytes(UTF_8), " pw\r\n".getBytes(ISO_8859_1)));
+            s.send(concat("b LOGIN jo pw".getBytes(ISO_8859_1), new byte[] {(byte) 0xe9}, "\r\n".getBytes(ISO_8859_1)));
+            String bad = " BAD Error in IMAP command: 8-bit octet in an atom (send it as a quoted string or a literal)";
+            assertEquals(List.of("a" + bad, "b" + bad), s.lines());
+            assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
+    /** Finding 8g: a UTF-8 user name in a quoted string reaches the gateway with its exact octets. */
+    @Test
+    void aUtf8QuotedUserKeepsItsOctets() {
+        byte[] user = "j\u00f6rg@example.org".getBytes(UTF_8);
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send(concat("a LOGIN \"".getBytes(ISO_8859_1), user, ("\" " + PASSWORD + "\r\n").getBytes(ISO_8859_1)));
+            assertEquals(List.of(), s.lines());
+            assertEquals(List.of(List.of("j\u00f6rg@example.org", PASSWORD)), s.gateway.userAndPasswords());
+            assertArrayEquals(user, s.gateway.last().userOctets());
+        }
+    }
+
+    /**
+     * Finding 8g: route keys are text, so a user name that is not UTF-8 could only become one by losing octets
+     * (two names, one key). It is refused before any backend or route source, like other unsendable credentials.
+     */
+    @Test
+    void aUserNameThatIsNotUtf8IsRefusedBeforeAnyRouteLookup() {
+        for (byte[] user : List.of(new byte[] {'j', (byte) 0xf6, 'r', 'g'}, new byte[] {'j', (byte) 0xfc, 'r', 'g'})) {
+            try (Session s = Session.greeted(PLAIN)) {
+                s.send(concat("a LOGIN {4+}\r\n".getBytes(ISO_8859_1), user, (" " + PASSWORD + "\r\n").getBytes(ISO_8859_1)));
+                assertEquals(List.of("a " + INVALID_CHARS), s.lines());
+                assertEquals(List.of(), s.gateway.logins);
+            }
+        }
+    }
+
     @Test
     void loginNeedsExactlyAUserAndAPassword() {
         try (Session s = Session.greeted(PLAIN, limits(100, 100, 3))) {
-            s.send("a LOGIN alice\r\nb LOGIN alice pw extra\r\nc LOGIN NIL pw\r\nd LOGIN alice (pw)\r\ne LOGIN\r\n");
+            s.send("a LOGIN alice\r\nb LOGIN alice pw extra\r\nc LOGIN () pw\r\nd LOGIN alice (pw)\r\ne LOGIN\r\n");
             assertEquals(List.of("a BAD LOGIN expects a user name and a password",
                     "b BAD LOGIN expects a user name and a password", "c BAD LOGIN expects a user name and a password",
                     "d BAD LOGIN expects a user name and a password", "e BAD LOGIN expects a user name and a password"),
@@ -1247,7 +1293,7 @@ class PreAuthHandlerTest {
     /** Records the credentials of each login and hands out a promise the test completes. */
     private static final class StubGateway implements BackendGateway {
         record Login(String user, String password, SessionContext session, int attempt, EventLoop loop,
-                     Promise<LoginResult> promise) {
+                     Promise<LoginResult> promise, byte[] userOctets) {
         }
 
         final List<Login> logins = new ArrayList<>();
@@ -1257,7 +1303,7 @@ class PreAuthHandlerTest {
                                          EventLoop loop) {
             Promise<LoginResult> promise = loop.newPromise();
             logins.add(new Login(credentials.userName(), new String(credentials.password(), UTF_8), session, attempt,
-                    loop, promise));
+                    loop, promise, credentials.user()));
             return promise;
         }
 
