@@ -9,8 +9,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.DuplexChannel;
 
 /**
- * The end of pre-auth after a backend said OK: the client gets its tagged OK with the backend's post-login
- * capabilities, then the relay takes both channels over (and resumes reading both), with every byte the client
+ * The end of pre-auth after a backend said OK: the client gets the backend's untagged status lines from the login,
+ * then its tagged OK with the backend's post-login capabilities, then the relay takes both channels over (and resumes reading both), with every byte the client
  * pipelined behind its login flowing on to the backend in order.
  */
 final class LoginHandoff {
@@ -19,6 +19,8 @@ final class LoginHandoff {
 
     static void start(ChannelHandlerContext ctx, FrontendSettings settings, String sessionId, String tag,
                       LoginResult.LoggedIn in, boolean clientInputShut) {
+        // What the backend said while it logged us in (an ALERT, say) comes first, as it would without a proxy.
+        in.untagged().forEach(line -> ctx.write(ImapResponse.untagged(line)));
         ctx.writeAndFlush(ImapResponse.tagged(tag, "OK",
                 "[CAPABILITY " + String.join(" ", in.capabilities()) + "] Logged in"));
         settings.metrics().relayStarted();

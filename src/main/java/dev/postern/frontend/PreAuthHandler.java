@@ -212,6 +212,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             settings.metrics().loginRejected();
             settings.metrics().login(ProxyFailure.AUTH_REJECTED.tag(), took);
             LOG.info("[{}] login for {} from {} refused by the backend", id(), login.user(), clientText());
+            rejected.untagged().forEach(replies::untagged);
             return loginFailed(login.tag(), rejected.text(), true, login.isClientInputShut());
         }
         LoginResult.LoggedIn in = (LoginResult.LoggedIn) result.getNow();

@@ -495,6 +495,37 @@ class PreAuthHandlerTest {
         }
     }
 
+    /** Finding 8j: the backend's untagged status lines from the login reach the client before its tagged OK. */
+    @Test
+    void theBackendsAlertsFromTheLoginComeBeforeTheTaggedOk() {
+        try (Session s = Session.greeted(PLAIN)) {
+            EmbeddedChannel backend = backendOn(s.ch);
+            try {
+                s.send("a LOGIN alice " + PASSWORD + "\r\n");
+                s.gateway.last().promise().setSuccess(new LoginResult.LoggedIn(backend, "b1", List.of("IMAP4rev1"),
+                        List.of("OK [ALERT] Your quota is almost full", "NO Mailbox INBOX is being repaired")));
+                s.ch.runPendingTasks();
+                assertEquals(List.of("* OK [ALERT] Your quota is almost full", "* NO Mailbox INBOX is being repaired",
+                        "a OK [CAPABILITY IMAP4rev1] Logged in"), s.lines());
+            } finally {
+                s.ch.close();
+                backend.finishAndReleaseAll();
+            }
+        }
+    }
+
+    /** Finding 8j: and with a NO, before the NO. */
+    @Test
+    void theBackendsAlertsFromARefusedLoginComeBeforeTheNo() {
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send("a LOGIN alice " + PASSWORD + "\r\n");
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED,
+                    List.of("NO [ALERT] Account locked, call the help desk")));
+            assertEquals(List.of("* NO [ALERT] Account locked, call the help desk", "a NO " + AUTH_FAILED), s.lines());
+            assertTrue(s.ch.isActive());
+        }
+    }
+
     @Test
     void commandsPipelinedBehindAuthenticateLoginReachTheBackendInOrder() {
         try (Session s = Session.greeted(PLAIN)) {
