@@ -2,11 +2,10 @@ package dev.postern.frontend;
 
 import dev.postern.imap.ImapResponse;
 import dev.postern.relay.Handoff;
+import dev.postern.relay.OutputShutdown;
 import dev.postern.session.LoginResult;
 import dev.postern.session.PipelineNames;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 
 /**
  * The end of pre-auth after a backend said OK: the client gets the backend's untagged status lines from the login,
@@ -27,9 +26,10 @@ final class LoginHandoff {
         ctx.channel().closeFuture().addListener(f -> settings.metrics().relayEnded());
         Handoff.start(ctx.channel(), PipelineNames.FRONT_LOGIN_PHASE, in.backend(), PipelineNames.BACKEND_LOGIN_PHASE,
                 settings.timeouts().postLoginIdle(), sessionId);
-        if (clientInputShut && in.backend() instanceof DuplexChannel backend) {
-            // After what the client pipelined has been written: shutting output drops unflushed data.
-            backend.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> backend.shutdownOutput());
+        if (clientInputShut) {
+            // After what the client pipelined has been written (shutting output drops unflushed data), and with a
+            // close_notify first on a TLS backend.
+            OutputShutdown.shutdown(in.backend());
         }
     }
 }
