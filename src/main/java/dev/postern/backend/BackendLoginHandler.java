@@ -7,6 +7,7 @@ import dev.postern.imap.Credentials;
 import dev.postern.imap.ImapQuoting;
 import dev.postern.imap.ResponseLine;
 import dev.postern.imap.SaslPlain;
+import dev.postern.imap.SecretBytes;
 import dev.postern.session.LoginResult;
 import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
@@ -293,7 +294,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void sendNextPart(ChannelHandlerContext ctx) {
         byte[] part = pendingParts.poll();
         if (part != null) {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(part));
+            // The part holds the password: zeroed when the transport (or the TLS handler) releases the buffer.
+            ctx.writeAndFlush(SecretBytes.wrap(part));
         }
     }
 

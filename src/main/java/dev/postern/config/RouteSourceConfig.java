@@ -34,6 +34,13 @@ public sealed interface RouteSourceConfig {
         public Http {
             headers = Map.copyOf(headers);
         }
+
+        /** Header values may be credentials for the service: only their names are shown. */
+        @Override
+        public String toString() {
+            return "Http[" + url + ", timeout " + timeout + ", sendPassword " + sendPassword + ", headers "
+                    + new java.util.TreeSet<>(headers.keySet()) + ", maxConcurrent " + maxConcurrent + "]";
+        }
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.postern.imap;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -116,7 +115,16 @@ public final class CommandParser {
 
     private ImapArg quoted() throws ImapSyntaxException {
         pos++;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // At most the rest of the line: the buffer never grows, and is wiped whatever happens.
+        SecretBytes.Buffer out = new SecretBytes.Buffer(line.length - pos);
+        try {
+            return quotedInto(out);
+        } finally {
+            out.wipe();
+        }
+    }
+
+    private ImapArg quotedInto(SecretBytes.Buffer out) throws ImapSyntaxException {
         while (pos < line.length) {
             byte b = line[pos++];
             if (b == '"') {

@@ -8,7 +8,7 @@ import java.util.Arrays;
 
 /**
  * A login name and password as the client sent them (octets, so nothing is lost in re-encoding).
- * {@link #toString()} never shows the password; {@link #wipe()} overwrites it once the login is over.
+ * {@link #toString()} never shows the password; {@link #wipe()} overwrites both once the login is over.
  */
 public final class Credentials {
     private final byte[] user;
@@ -80,6 +80,7 @@ public final class Credentials {
 
     public void wipe() {
         Arrays.fill(password, (byte) 0);
+        Arrays.fill(user, (byte) 0);
     }
 
     @Override

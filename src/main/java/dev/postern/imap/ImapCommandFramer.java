@@ -16,7 +16,8 @@ import java.util.List;
  * answers {@link FramerEvent.LiteralAnnounced} with {@code + }. Every bound is checked before bytes are held:
  * a line past {@code maxLineBytes}, a literal past {@code maxLiteralBytes} (or past 4096 when non-synchronizing,
  * RFC 7888 LITERAL-), or more than {@code maxLiterals} literals yields one {@link FramerEvent.Violation}, after
- * which every further byte is dropped (the handler closes the connection).
+ * which every further byte is dropped (the handler closes the connection). Octets framed are zeroed in the read
+ * buffer (they may be a password); what a paused framer keeps for the backend is left as it is.
  *
  * <p>The handler steers it: {@link #pause()} while a login runs (bytes stay buffered, in order, for the backend),
  * {@link #resume()} after a failed login, {@link #expectClientResponse()} before an AUTHENTICATE {@code + },
@@ -170,7 +171,9 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             return false;
         }
         byte[] literal = new byte[literalSize];
+        int start = in.readerIndex();
         in.readBytes(literal);
+        SecretBytes.zero(in, start, literalSize);
         literals.add(literal);
         state = State.LINE;
         return true;
@@ -200,8 +203,10 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             return null;
         }
         byte[] line = new byte[length];
-        in.getBytes(in.readerIndex(), line);
+        int start = in.readerIndex();
+        in.getBytes(start, line);
         in.readerIndex(lf + 1);
+        SecretBytes.zero(in, start, lf + 1 - start);
         return line;
     }
 

@@ -228,6 +228,29 @@ class BackendLoginHandlerTest {
         failure(ProxyFailure.PROTOCOL, true);
     }
 
+    /**
+     * Finding 8m: the buffers our login command went out in (LOGIN with a literal here, and AUTHENTICATE PLAIN)
+     * are zeroed once the transport releases them.
+     */
+    @Test
+    void theLoginCommandsBuffersAreZeroedOnceReleased() {
+        for (String greeting : List.of("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready",
+                "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready")) {
+            start(EIGHT_BIT);
+            feed(greeting);
+            ByteBuf sent = ch.readOutbound();
+            assertTrue(sent.hasArray());
+            byte[] array = sent.array();
+            int offset = sent.arrayOffset() + sent.readerIndex();
+            int length = sent.readableBytes();
+            sent.release();
+            assertEquals(new String(new byte[length], ISO_8859_1),
+                    new String(array, offset, length, ISO_8859_1), greeting);
+            finish();
+            ch = null;
+        }
+    }
+
     // ---- answers to the login ---------------------------------------------------------------------------------
 
     @Test

@@ -331,6 +331,42 @@ class PreAuthHandlerTest {
         }
     }
 
+    /**
+     * Finding 8m: once the login is answered, the frame the LOGIN came in (line and literal octets) and the
+     * credentials the gateway was given hold zeros only, whichever way the password was sent.
+     */
+    @Test
+    void afterALoginTheCommandFrameAndTheCredentialsAreZeroed() {
+        for (String login : List.of("a LOGIN alice " + PASSWORD + "\r\n", "a LOGIN alice \"" + PASSWORD + "\"\r\n",
+                "a LOGIN {5+}\r\nalice {13+}\r\n" + PASSWORD + "\r\n")) {
+            try (Session s = Session.greeted(PLAIN)) {
+                List<dev.postern.imap.CommandFrame> frames = new ArrayList<>();
+                s.ch.pipeline().addBefore(PipelineNames.PRE_AUTH, "spy", new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof dev.postern.imap.CommandFrame frame) {
+                            frames.add(frame);
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+                s.send(login);
+                StubGateway.Login sent = s.gateway.last();
+                s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+                assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
+                assertEquals(1, frames.size(), login);
+                for (byte[] b : frames.get(0).lines()) {
+                    assertArrayEquals(new byte[b.length], b, login);
+                }
+                for (byte[] b : frames.get(0).literals()) {
+                    assertArrayEquals(new byte[b.length], b, login);
+                }
+                byte[] password = sent.credentials().password();
+                assertArrayEquals(new byte[password.length], password, login);
+            }
+        }
+    }
+
     @Test
     void loginNeedsExactlyAUserAndAPassword() {
         try (Session s = Session.greeted(PLAIN, limits(100, 100, 3))) {
@@ -1324,7 +1360,7 @@ class PreAuthHandlerTest {
     /** Records the credentials of each login and hands out a promise the test completes. */
     private static final class StubGateway implements BackendGateway {
         record Login(String user, String password, SessionContext session, int attempt, EventLoop loop,
-                     Promise<LoginResult> promise, byte[] userOctets) {
+                     Promise<LoginResult> promise, byte[] userOctets, Credentials credentials) {
         }
 
         final List<Login> logins = new ArrayList<>();
@@ -1334,7 +1370,7 @@ class PreAuthHandlerTest {
                                          EventLoop loop) {
             Promise<LoginResult> promise = loop.newPromise();
             logins.add(new Login(credentials.userName(), new String(credentials.password(), UTF_8), session, attempt,
-                    loop, promise, credentials.user()));
+                    loop, promise, credentials.user(), credentials));
             return promise;
         }
 
