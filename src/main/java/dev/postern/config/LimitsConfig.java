@@ -14,9 +14,12 @@ import java.util.Map;
  * @param maxLoginAttempts most failed logins on one connection
  * @param maxPipelinedBytes most bytes a client may send after LOGIN before the login completes
  * @param maxBackendLineBytes longest line accepted from a backend before hand-off
+ * @param preauthMemory octets all connections not logged in may make Postern hold together (pending lines and
+ *                      literals); a connection that would exceed it gets BAD and BYE
  */
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
-                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes) {
+                           int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes,
+                           int preauthMemory) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -30,7 +33,8 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
             ConfigKey.whole("max_bad_commands", 10, 1, 1_000_000),
             ConfigKey.whole("max_login_attempts", 3, 1, 1000),
             ConfigKey.bytes("max_pipelined_bytes", 262_144, 1024, 64 * MIB),
-            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB));
+            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB),
+            ConfigKey.bytes("preauth_memory", 64 * MIB, 64 * 1024, Integer.MAX_VALUE));
 
     public static final LimitsConfig DEFAULTS = SECTION.defaults();
 

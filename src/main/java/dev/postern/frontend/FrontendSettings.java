@@ -4,13 +4,25 @@ import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
 import dev.postern.imap.ImapCommandFramer;
+import dev.postern.imap.MemoryBudget;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.BackendGateway;
 import dev.postern.tls.ServerTls;
 
-/** What one listener's sessions share: its config, the TLS context, the way to backends and the meters. */
+/**
+ * What one listener's sessions share: its config, the TLS context, the way to backends, the meters, and the
+ * pre-auth memory budget (one for every listener of the process).
+ */
 public record FrontendSettings(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
-                               ServerTls tls, BackendGateway gateway, ProxyMetrics metrics) {
+                               ServerTls tls, BackendGateway gateway, ProxyMetrics metrics,
+                               MemoryBudget preAuthMemory) {
+
+    /** With a budget of its own, sized by {@code limits.preauth_memory} (tests; a server shares one). */
+    public FrontendSettings(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
+                            ServerTls tls, BackendGateway gateway, ProxyMetrics metrics) {
+        this(listener, limits, timeouts, greeting, tls, gateway, metrics, new MemoryBudget(limits.preauthMemory()));
+    }
+
     /** The configured pre-auth bounds, in the framer's own terms. */
     public ImapCommandFramer.Limits framerLimits() {
         return framerLimits(limits);

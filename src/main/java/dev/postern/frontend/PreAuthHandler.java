@@ -136,7 +136,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             settings.metrics().limitHit(violation.kind().name().toLowerCase(Locale.ROOT));
             LOG.info("[{}] closing: {}", id(), violation.text());
             replies.taggedNoFlush(violation.tag(), "BAD", violation.text());
-            closeWithBye("Too much invalid input, disconnecting");
+            closeWithBye(violation.kind() == FramerEvent.Kind.PREAUTH_MEMORY
+                    ? "[LIMIT] Server busy, disconnecting" : "Too much invalid input, disconnecting");
         } else {
             ReferenceCountUtil.release(msg);
         }

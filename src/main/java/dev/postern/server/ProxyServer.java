@@ -8,6 +8,7 @@ import dev.postern.config.PosternConfig;
 import dev.postern.frontend.FrontendInitializer;
 import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
+import dev.postern.imap.MemoryBudget;
 import dev.postern.metrics.MicrometerProxyMetrics;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.postern.config.RoutesConfig;
@@ -145,10 +146,12 @@ public final class ProxyServer implements AutoCloseable {
         healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
         healthChecker.start();
         BackendConnector connector = new BackendConnector(router, dialer);
+        // One budget for every listener: what clients not logged in make Postern hold, all together.
+        MemoryBudget preAuthMemory = new MemoryBudget(config.limits().preauthMemory());
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
-                    config.greeting(), tls, connector, metrics);
+                    config.greeting(), tls, connector, metrics, preAuthMemory);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(transport.serverChannel())

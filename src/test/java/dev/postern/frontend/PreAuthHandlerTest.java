@@ -506,13 +506,34 @@ class PreAuthHandlerTest {
 
     @Test
     void anAuthenticateLoginResponseLongerThanALineIsBadAndCloses() {
-        LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+        LimitsConfig small = LimitsConfig.DEFAULTS.with(java.util.Map.of("max_line_bytes", 64,
+                "max_literal_bytes", 100, "max_literals", 2, "max_pipelined_bytes", 256,
+                "max_backend_line_bytes", 1024));
         try (Session s = Session.greeted(PLAIN, small)) {
             s.send("a AUTHENTICATE LOGIN " + b64("alice") + "\r\n" + b64("p".repeat(60)) + "\r\n");
             assertEquals(List.of(PASSWORD_PROMPT, "* BAD Line too long (limit 64 octets)",
                     "* BYE Too much invalid input, disconnecting"), s.lines());
             assertFalse(s.ch.isOpen());
             assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
+    /** Budget: a literal that would take the pre-auth memory budget over its limit is refused before "+". */
+    @Test
+    void aLiteralOverThePreAuthMemoryBudgetGetsBadAndByeWithLimit() {
+        LimitsConfig tight = LimitsConfig.DEFAULTS.with(java.util.Map.of("preauth_memory", 2000));
+        for (ListenerConfig listener : List.of(PLAIN, STARTTLS_OPTIONAL)) {
+            try (Session s = Session.greeted(listener, tight)) {
+                s.send("a LOGIN {1500}\r\n");
+                assertEquals(List.of("+ Ready for literal data"), s.lines());
+                s.send("x".repeat(1500) + " {1000}\r\n");
+                assertEquals(List.of(
+                        "a BAD [LIMIT] Too much data held for connections not logged in; try again later",
+                        "* BYE [LIMIT] Server busy, disconnecting"), s.lines());
+                assertFalse(s.ch.isOpen());
+                assertEquals(List.of("preauth_memory"), s.metrics.limits);
+                assertEquals(0, s.budget().used());
+            }
         }
     }
 
@@ -1227,6 +1248,7 @@ class PreAuthHandlerTest {
         final StubGateway gateway = new StubGateway();
         final RecordingMetrics metrics = new RecordingMetrics();
         final EmbeddedChannel ch;
+        final FrontendSettings settings;
         private final LineReader reader = new LineReader();
 
         Session(ListenerConfig listener) {
@@ -1234,7 +1256,7 @@ class PreAuthHandlerTest {
         }
 
         Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts) {
-            FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
+            settings = new FrontendSettings(listener, limits, timeouts, GREETING,
                     listener.usesTls() ? serverTls : null, gateway, metrics.proxy);
             ch = new EmbeddedChannel(new FrontendInitializer(settings, c -> { }));
         }
@@ -1278,6 +1300,10 @@ class PreAuthHandlerTest {
                 }
             }
             return reader.lines();
+        }
+
+        dev.postern.imap.MemoryBudget budget() {
+            return settings.preAuthMemory();
         }
 
         @Override

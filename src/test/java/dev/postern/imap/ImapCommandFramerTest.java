@@ -366,7 +366,7 @@ class ImapCommandFramerTest {
     /** Finding 8m: the octets a command was framed from (here a password) do not stay behind in the read buffer. */
     @Test
     void framedOctetsAreZeroedInTheReadBuffer() {
-        EmbeddedChannel ch = new EmbeddedChannel(new ImapCommandFramer(DEFAULTS));
+        EmbeddedChannel ch = new EmbeddedChannel(new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS)));
         io.netty.buffer.ByteBuf in = ch.alloc().heapBuffer();
         in.writeBytes("a LOGIN alice {8+}\r\nS3cr3tPw\r\nb NOOP".getBytes(ISO_8859_1));
         in.retain();
