@@ -1,9 +1,9 @@
 package dev.postern.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.OpenSslClient;
@@ -18,8 +18,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -121,7 +119,8 @@ class CloseNotifyIT {
         int disconnectsBefore = dovecotLines("Disconnected").size();
         TlsCloseProbe.Outcome outcome = probe(tlsBackendPostern, listener, true, true);
         assertEquals("CLIENT_CLOSED", outcome.ending(), outcome.output());
-        await(() -> dovecotLines("Disconnected").size() > disconnectsBefore, "Dovecot's disconnect line");
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(dovecotLines("Disconnected").size() > disconnectsBefore,
+                () -> "no disconnect line in Dovecot's log:\n" + dovecot.logTail()));
         List<String> missing = missingCloseNotify();
         assertEquals(before, missing.size(), () -> "Dovecot saw no close_notify: " + missing);
     }
@@ -141,16 +140,6 @@ class CloseNotifyIT {
                     .filter(l -> l.toLowerCase(Locale.ROOT).contains(part.toLowerCase(Locale.ROOT))).toList();
         } catch (IOException e) {
             return List.of();
-        }
-    }
-
-    private static void await(java.util.function.BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + "\n" + dovecot.logTail());
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
         }
     }
 }
