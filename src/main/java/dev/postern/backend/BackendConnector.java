@@ -13,6 +13,8 @@ import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The {@link BackendGateway}: asks the router where the user goes, then hands the backends it names to a
@@ -51,14 +53,22 @@ public final class BackendConnector implements BackendGateway {
             }
         });
         String name = router.nameForBackend(typed);
-        Credentials forBackend = name.equals(typed) ? credentials
-                : new Credentials(name.getBytes(StandardCharsets.UTF_8), credentials.password());
+        Credentials forBackend = name.equals(typed) ? credentials : renamed(credentials, name);
         if (forBackend != credentials) {
             promise.addListener(f -> forBackend.wipe());
         }
         router.resolve(typed, session.client(), attempt, credentials::password).whenComplete((route, error) ->
                 loop.execute(() -> onRoute(session, forBackend, loop, route, error, promise)));
         return promise;
+    }
+
+    private static Credentials renamed(Credentials credentials, String name) {
+        byte[] password = credentials.password();
+        try {
+            return new Credentials(name.getBytes(StandardCharsets.UTF_8), password);
+        } finally {
+            Arrays.fill(password, (byte) 0);
+        }
     }
 
     private void onRoute(SessionContext session, Credentials credentials, EventLoop loop, RouteDecision route,

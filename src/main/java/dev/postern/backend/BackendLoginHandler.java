@@ -7,6 +7,7 @@ import dev.postern.imap.Credentials;
 import dev.postern.imap.ImapQuoting;
 import dev.postern.imap.ResponseLine;
 import dev.postern.imap.SaslPlain;
+import dev.postern.imap.SecretBytes;
 import dev.postern.session.LoginResult;
 import dev.postern.session.PipelineNames;
 import dev.postern.session.ProxyFailure;
@@ -61,6 +62,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private final BackendTls tls;
     /** Parts of our login command not yet sent: each waits for the backend's {@code +} continuation. */
     private final Deque<byte[]> pendingParts = new ArrayDeque<>();
+    /** Untagged status lines sent in answer to our login, for the client. */
+    private final BackendNotices notices = new BackendNotices();
     private State state = State.GREETING;
     private boolean tlsUp;
     private List<String> capabilities;
@@ -246,9 +249,11 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 sendNextPart(ctx);
             }
         } else if (line.untagged()) {
-            // Other untagged lines (ALERT, ...) are not ours to answer.
+            // Capabilities are ours; status lines (ALERT, ...) go to the client before its tagged reply.
             if (line.status().equals("CAPABILITY")) {
                 postLoginCapabilities = Capabilities.split(line.text());
+            } else {
+                notices.offer(line);
             }
         } else if (line.tag().equals("P2")) {
             wipePending();
@@ -275,6 +280,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void onPostCapability(ChannelHandlerContext ctx, ResponseLine line) {
         if (line.untagged() && line.status().equals("CAPABILITY")) {
             postLoginCapabilities = Capabilities.split(line.text());
+        } else if (line.untagged()) {
+            notices.offer(line);
         } else if (line.tag().equals("P3")) {
             if (line.status().equals("OK") && postLoginCapabilities != null) {
                 succeed(ctx);
@@ -287,7 +294,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private void sendNextPart(ChannelHandlerContext ctx) {
         byte[] part = pendingParts.poll();
         if (part != null) {
-            ctx.writeAndFlush(Unpooled.wrappedBuffer(part));
+            // The part holds the password: zeroed when the transport (or the TLS handler) releases the buffer.
+            ctx.writeAndFlush(SecretBytes.wrap(part));
         }
     }
 
@@ -299,13 +307,13 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         state = State.DONE;
         cancelTimer();
         promise.trySuccess(new LoginResult.LoggedIn(ctx.channel(), backendName,
-                Capabilities.postLogin(postLoginCapabilities)));
+                Capabilities.postLogin(postLoginCapabilities), notices.lines()));
     }
 
     private void reject(ChannelHandlerContext ctx, String text) {
         state = State.DONE;
         cancelTimer();
-        promise.trySuccess(new LoginResult.Rejected(text));
+        promise.trySuccess(new LoginResult.Rejected(text, notices.lines()));
         // Log out politely; the connection is of no further use.
         ctx.writeAndFlush(Unpooled.copiedBuffer("P9 LOGOUT\r\n", StandardCharsets.US_ASCII))
                 .addListener(ChannelFutureListener.CLOSE);

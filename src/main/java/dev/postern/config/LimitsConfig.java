@@ -23,11 +23,13 @@ import java.util.Map;
  * @param maxSessionsPerUser logged-in sessions of one user (by route key) on this instance
  * @param failureDelay how long after its command every failed login is answered (zero: at once, no penalties)
  * @param penalty how the failure delay grows with further failures, per address and per user
+ * @param preauthMemory octets all connections not logged in may make Postern hold together (pending lines and
+ *                      literals); a connection that would exceed it gets BAD and BYE
  */
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
                            int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes,
                            int maxConnections, int maxConnectionsPerIp, int ipv6Prefix, List<Cidr> exempt,
-                           int maxSessionsPerUser, Duration failureDelay, PenaltyConfig penalty) {
+                           int maxSessionsPerUser, Duration failureDelay, PenaltyConfig penalty, int preauthMemory) {
 
     private static final int MIB = 1024 * 1024;
 
@@ -49,7 +51,8 @@ public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiteral
             ConfigKey.list("exempt", Cidr::parse),
             ConfigKey.whole("max_sessions_per_user", 50, 1, 10_000_000),
             ConfigKey.duration("failure_delay", Duration.ofSeconds(2), Duration.ZERO),
-            ConfigKey.section("penalty", PenaltyConfig.SECTION));
+            ConfigKey.section("penalty", PenaltyConfig.SECTION),
+            ConfigKey.bytes("preauth_memory", 64 * MIB, 64 * 1024, Integer.MAX_VALUE));
 
     public LimitsConfig {
         exempt = List.copyOf(exempt);

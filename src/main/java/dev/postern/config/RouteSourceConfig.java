@@ -41,6 +41,13 @@ public sealed interface RouteSourceConfig {
         public static Http of(Map<String, ?> values) {
             return ConfigNode.strict("http", values, RouteSourcesLoader::http);
         }
+
+        /** Header values may be credentials for the service: only their names are shown. */
+        @Override
+        public String toString() {
+            return "Http[" + url + ", timeout " + timeout + ", sendPassword " + sendPassword + ", headers "
+                    + new java.util.TreeSet<>(headers.keySet()) + ", maxConcurrent " + maxConcurrent + "]";
+        }
     }
 
     /**

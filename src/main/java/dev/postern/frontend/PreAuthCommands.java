@@ -17,7 +17,6 @@ import dev.postern.imap.ImapSyntaxException;
 import dev.postern.session.PipelineNames;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -79,6 +78,14 @@ final class PreAuthCommands {
             replies.bad(e.tag(), "Error in IMAP command: " + e.getMessage());
             return;
         }
+        try {
+            run(command);
+        } finally {
+            command.wipe();
+        }
+    }
+
+    private void run(ImapCommand command) {
         String tag = command.tag();
         switch (command.name()) {
             case "CAPABILITY" -> {
@@ -173,7 +180,6 @@ final class PreAuthCommands {
             return;
         }
         session.login(command.tag(), new Credentials(user, password));
-        Arrays.fill(password, (byte) 0);
     }
 
     private void onAuthenticate(ImapCommand command) {

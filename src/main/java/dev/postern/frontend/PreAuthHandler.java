@@ -145,7 +145,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             settings.metrics().limitHit(violation.kind().name().toLowerCase(Locale.ROOT));
             LOG.info("[{}] closing: {}", id(), violation.text());
             replies.taggedNoFlush(violation.tag(), "BAD", violation.text());
-            closeWithBye("Too much invalid input, disconnecting");
+            closeWithBye(violation.kind() == FramerEvent.Kind.PREAUTH_MEMORY
+                    ? "[LIMIT] Server busy, disconnecting" : "Too much invalid input, disconnecting");
         } else {
             ReferenceCountUtil.release(msg);
         }
@@ -233,8 +234,11 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             // A source's own wait (Auth-Wait) applies to a temporary NO too; only a refusal is penalised.
             boolean refused = !rejected.temporary();
             Duration delay = refused ? max(penalty(login.user()), rejected.minDelay()) : rejected.minDelay();
-            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(),
-                    shut -> loginFailed(login.tag(), rejected.text(), refused, shut));
+            // The backend's notices (RFC 9051 7.1: [ALERT] ...) go just before the NO, whenever that is due.
+            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(), shut -> {
+                rejected.untagged().forEach(replies::untagged);
+                return loginFailed(login.tag(), rejected.text(), refused, shut);
+            });
         }
         LoginResult.LoggedIn in = (LoginResult.LoggedIn) result.getNow();
         settings.metrics().login("ok", took);

@@ -1,6 +1,5 @@
 package dev.postern.imap;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,16 +100,31 @@ public final class CommandParser {
         while (pos < line.length && ImapSyntax.isAstringChar(line[pos])) {
             pos++;
         }
+        if (pos < line.length && (line[pos] & 0x80) != 0) {
+            throw new ImapSyntaxException(tag, "8-bit octet in an atom (send it as a quoted string or a literal)");
+        }
         if (pos == start) {
             throw new ImapSyntaxException(tag, "Invalid character in argument");
         }
-        String atom = new String(line, start, pos - start, StandardCharsets.UTF_8);
-        return atom.equalsIgnoreCase("NIL") ? new ImapArg.Nil() : new ImapArg.Atom(atom);
+        byte[] atom = java.util.Arrays.copyOfRange(line, start, pos);
+        if (atom.length == 3 && (atom[0] | 0x20) == 'n' && (atom[1] | 0x20) == 'i' && (atom[2] | 0x20) == 'l') {
+            return new ImapArg.Nil(new String(atom, StandardCharsets.US_ASCII));
+        }
+        return new ImapArg.Atom(atom);
     }
 
     private ImapArg quoted() throws ImapSyntaxException {
         pos++;
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // At most the rest of the line: the buffer never grows, and is wiped whatever happens.
+        SecretBytes.Buffer out = new SecretBytes.Buffer(line.length - pos);
+        try {
+            return quotedInto(out);
+        } finally {
+            out.wipe();
+        }
+    }
+
+    private ImapArg quotedInto(SecretBytes.Buffer out) throws ImapSyntaxException {
         while (pos < line.length) {
             byte b = line[pos++];
             if (b == '"') {

@@ -19,5 +19,6 @@ public sealed interface FramerEvent {
     record Violation(Kind kind, String tag, String text) implements FramerEvent {
     }
 
-    enum Kind { LINE_TOO_LONG, LITERAL_TOO_LARGE, TOO_MANY_LITERALS, BAD_LITERAL, PIPELINE_TOO_LARGE }
+    /** PREAUTH_MEMORY: the memory budget of all connections not logged in would be exceeded. */
+    enum Kind { LINE_TOO_LONG, LITERAL_TOO_LARGE, TOO_MANY_LITERALS, BAD_LITERAL, PIPELINE_TOO_LARGE, PREAUTH_MEMORY }
 }

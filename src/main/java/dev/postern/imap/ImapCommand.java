@@ -8,6 +8,11 @@ public record ImapCommand(String tag, String name, List<ImapArg> args) {
         args = List.copyOf(args);
     }
 
+    /** Overwrites the octets of every argument: called once the command (which may hold a password) was used. */
+    public void wipe() {
+        args.forEach(ImapArg::wipe);
+    }
+
     @Override
     public String toString() {
         return tag + " " + name + " (" + args.size() + " args)";

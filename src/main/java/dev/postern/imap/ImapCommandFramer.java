@@ -14,8 +14,10 @@ import java.util.List;
  * <p>Framing only: no parsing beyond the tag (for error replies) and the marker. It never writes; the handler
  * answers {@link FramerEvent.LiteralAnnounced} with {@code + }. Every bound is checked before bytes are held:
  * a line past {@code maxLineBytes}, a literal past {@code maxLiteralBytes} (or past 4096 when non-synchronizing,
- * RFC 7888 LITERAL-), or more than {@code maxLiterals} literals yields one {@link FramerEvent.Violation}, after
- * which every further byte is dropped (the handler closes the connection).
+ * RFC 7888 LITERAL-), a command's literals together past {@code maxLiteralBytes}, more than {@code maxLiterals}
+ * literals, or more held than the shared {@link MemoryBudget} allows yields one {@link FramerEvent.Violation}, after
+ * which every further byte is dropped (the handler closes the connection). Octets framed are zeroed in the read
+ * buffer (they may be a password); what a paused framer keeps for the backend is left as it is.
  *
  * <p>The handler steers it: {@link #pause()} while a login runs (bytes stay buffered, in order, for the backend),
  * {@link #resume()} after a failed login, {@link #expectClientResponse()} before an AUTHENTICATE {@code + },
@@ -29,6 +31,15 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
     private final int maxLiteralBytes;
     private final int maxLiterals;
     private final int maxPipelinedBytes;
+    private final MemoryBudget budget;
+    /** Octets reserved from the budget; given back in full once, when the framer leaves the pipeline. */
+    private long reserved;
+    /** Octets of the unfinished command's lines and literals held in {@link #lines} and {@link #literals}. */
+    private int heldParts;
+    /** Sum of the unfinished command's literal sizes, the one being read included. */
+    private long literalTotal;
+    /** A synchronizing literal to announce once its octets are reserved. */
+    private boolean announce;
 
     private State state = State.LINE;
     private State stateBeforePause;
@@ -55,6 +66,12 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
     }
 
     public ImapCommandFramer(Limits limits) {
+        this(limits, MemoryBudget.unlimited());
+    }
+
+    /** @param budget shared by every connection that has not logged in: what this framer holds is reserved there */
+    public ImapCommandFramer(Limits limits, MemoryBudget budget) {
+        this.budget = budget;
         this.maxLineBytes = limits.maxLineBytes();
         this.maxLiteralBytes = limits.maxLiteralBytes();
         this.maxLiterals = limits.maxLiterals();
@@ -90,12 +107,10 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
      */
     public void rejectAnnouncedLiteral() {
         if (state == State.LITERAL) {
-            lines.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
-            literals.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
-            lines.clear();
-            literals.clear();
+            dropParts();
             tag = null;
             state = State.LINE;
+            settle(internalBuffer().readableBytes());
         }
     }
 
@@ -114,6 +129,7 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
         ByteBuf buffered = internalBuffer();
         int n = buffered.readableBytes();
         buffered.skipBytes(n);
+        settle(0);
         return n;
     }
 
@@ -141,8 +157,61 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
         super.userEventTriggered(ctx, evt);
     }
 
+    /** Leaving the pipeline (hand-off, close): what was reserved goes back, once. */
+    @Override
+    protected void handlerRemoved0(ChannelHandlerContext ctx) {
+        releaseAll();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        super.channelInactive(ctx);
+        releaseAll();
+    }
+
+    private void releaseAll() {
+        budget.release(reserved);
+        reserved = 0;
+    }
+
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        frame(in, out);
+        // Before anything is announced: the client sends a literal's octets only after "+", so the octets it
+        // would make us hold are reserved first, and a connection over the budget is refused instead.
+        if (!settle(in.readableBytes())) {
+            announce = false;
+            fail(out, FramerEvent.Kind.PREAUTH_MEMORY,
+                    "[LIMIT] Too much data held for connections not logged in; try again later");
+            in.skipBytes(in.readableBytes());
+            settle(0);
+        } else if (announce) {
+            announce = false;
+            out.add(new FramerEvent.LiteralAnnounced(tag, literalSize));
+        }
+    }
+
+    /**
+     * Reserves or gives back octets so that the reservation matches what is held: the unfinished command's parts,
+     * the octets buffered, and the rest of a literal being read (announced, so on its way).
+     *
+     * @return false when the budget cannot cover it (the reservation is then unchanged)
+     */
+    private boolean settle(int buffered) {
+        long need = state == State.FAILED ? 0
+                : heldParts + (state == State.LITERAL ? Math.max(buffered, literalSize) : buffered);
+        if (need > reserved) {
+            if (!budget.tryReserve(need - reserved)) {
+                return false;
+            }
+        } else {
+            budget.release(reserved - need);
+        }
+        reserved = need;
+        return true;
+    }
+
+    private void frame(ByteBuf in, List<Object> out) {
         switch (state) {
             case PAUSED -> {
                 if (in.readableBytes() > maxPipelinedBytes) {
@@ -183,8 +252,11 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             return false;
         }
         byte[] literal = new byte[literalSize];
+        int start = in.readerIndex();
         in.readBytes(literal);
+        SecretBytes.zero(in, start, literalSize);
         literals.add(literal);
+        heldParts += literal.length;
         state = State.LINE;
         return true;
     }
@@ -213,8 +285,10 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             return null;
         }
         byte[] line = new byte[length];
-        in.getBytes(in.readerIndex(), line);
+        int start = in.readerIndex();
+        in.getBytes(start, line);
         in.readerIndex(lf + 1);
+        SecretBytes.zero(in, start, lf + 1 - start);
         return line;
     }
 
@@ -223,11 +297,14 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             tag = tagOf(line);
         }
         lines.add(line);
+        heldParts += line.length;
         LiteralMarker marker = LiteralMarker.at(line);
         if (marker == null) {
             CommandFrame frame = new CommandFrame(lines, literals);
             lines.clear();
             literals.clear();
+            heldParts = 0;
+            literalTotal = 0;
             tag = null; // a later violation must not answer with this finished command's tag
             out.add(frame);
             return;
@@ -241,22 +318,31 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
                     "Non-synchronizing literal larger than " + NON_SYNC_LITERAL_MAX + " octets (LITERAL-)");
         } else if (marker.size() > maxLiteralBytes) {
             fail(out, FramerEvent.Kind.LITERAL_TOO_LARGE, "Literal too large (limit " + maxLiteralBytes + " octets)");
+        } else if (literalTotal + marker.size() > maxLiteralBytes) {
+            fail(out, FramerEvent.Kind.LITERAL_TOO_LARGE,
+                    "Literals too large (limit " + maxLiteralBytes + " octets per command)");
         } else {
             literalSize = marker.size();
+            literalTotal += literalSize;
             state = State.LITERAL;
-            if (marker.synchronizing()) {
-                out.add(new FramerEvent.LiteralAnnounced(tag, literalSize));
-            }
+            announce = marker.synchronizing();
         }
     }
 
     private void fail(List<Object> out, FramerEvent.Kind kind, String text) {
         state = State.FAILED;
+        dropParts();
+        out.add(new FramerEvent.Violation(kind, tag == null ? "*" : tag, text));
+    }
+
+    /** Wipes and forgets the unfinished command's parts. */
+    private void dropParts() {
         lines.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
         literals.forEach(b -> java.util.Arrays.fill(b, (byte) 0));
         lines.clear();
         literals.clear();
-        out.add(new FramerEvent.Violation(kind, tag == null ? "*" : tag, text));
+        heldParts = 0;
+        literalTotal = 0;
     }
 
     /** The tag if the line starts with a valid one, else "*" so an error reply is still well-formed. */

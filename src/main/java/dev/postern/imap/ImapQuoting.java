@@ -1,6 +1,5 @@
 package dev.postern.imap;
 
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +8,7 @@ import java.util.List;
  * Writes astrings for commands Postern sends: a quoted string when the octets allow it (7-bit, no CR/LF/NUL),
  * else a literal. The result is a list of parts: each part but the last ends with a synchronizing literal marker
  * and must wait for the server's {@code + } before the next is sent (unless non-synchronizing literals are allowed).
+ * The parts may hold a password: the caller wipes them once sent.
  */
 public final class ImapQuoting {
     private ImapQuoting() {
@@ -21,7 +21,13 @@ public final class ImapQuoting {
      */
     public static List<byte[]> command(String prefix, long nonSyncLimit, byte[]... args) {
         List<byte[]> parts = new ArrayList<>();
-        ByteArrayOutputStream current = new ByteArrayOutputStream();
+        int size = prefix.length() + 2;
+        for (byte[] arg : args) {
+            size += 2 * arg.length + 24;
+        }
+        // Sized for the worst case (every octet escaped, a literal marker per argument): it never grows, so no
+        // copy of a password is left behind unwiped.
+        SecretBytes.Buffer current = new SecretBytes.Buffer(size);
         current.writeBytes(prefix.getBytes(StandardCharsets.US_ASCII));
         for (byte[] arg : args) {
             current.write(' ');
@@ -38,15 +44,14 @@ public final class ImapQuoting {
                 boolean nonSync = arg.length <= nonSyncLimit;
                 current.writeBytes(("{" + arg.length + (nonSync ? "+" : "") + "}\r\n").getBytes(StandardCharsets.US_ASCII));
                 if (!nonSync) {
-                    parts.add(current.toByteArray());
-                    current.reset();
+                    parts.add(current.take());
                 }
                 current.writeBytes(arg);
             }
         }
         current.write('\r');
         current.write('\n');
-        parts.add(current.toByteArray());
+        parts.add(current.take());
         return parts;
     }
 

@@ -5,13 +5,13 @@ public final class ImapSyntax {
     private ImapSyntax() {
     }
 
-    /** ATOM-CHAR: any CHAR except atom-specials; 8-bit octets are let through as Dovecot does. */
+    /**
+     * ATOM-CHAR: any CHAR except atom-specials. CHAR is 7-bit, so an 8-bit octet is no ATOM-CHAR: the parser
+     * answers BAD rather than guess an encoding (8-bit text travels in quoted strings and literals).
+     */
     public static boolean isAtomChar(byte b) {
         int c = b & 0xff;
-        if (c >= 0x80) {
-            return true;
-        }
-        if (c <= 0x1f || c == 0x7f) {
+        if (c <= 0x1f || c >= 0x7f) {
             return false;
         }
         return switch (c) {

@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Copies what one channel reads to its peer. Both channels share an event loop, so no locks. Backpressure:
  * when the peer stops being writable this side stops reading, and reading resumes when the peer drains.
- * A side that closes has its peer flushed, then closed; a side that half-closes has its peer's output shut.
+ * A side that closes has its peer flushed, then closed; a side that half-closes has its peer's output shut, with a
+ * TLS close_notify first where the peer speaks TLS ({@link OutputShutdown}).
  */
 public final class RelayHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(RelayHandler.class);
@@ -67,9 +68,7 @@ public final class RelayHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt instanceof ChannelInputShutdownEvent) {
-            if (peer instanceof DuplexChannel duplex && peer.isActive()) {
-                peer.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> duplex.shutdownOutput());
-            }
+            OutputShutdown.shutdown(peer);
             if (ctx.channel() instanceof DuplexChannel self && self.isOutputShutdown()) {
                 ctx.close();
             }

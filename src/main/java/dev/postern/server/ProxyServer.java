@@ -14,6 +14,7 @@ import dev.postern.frontend.ConnectionGate;
 import dev.postern.frontend.FrontendInitializer;
 import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
+import dev.postern.imap.MemoryBudget;
 import dev.postern.metrics.MicrometerProxyMetrics;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.postern.config.RoutesConfig;
@@ -159,10 +160,12 @@ public final class ProxyServer implements AutoCloseable {
         LoginPenalties penalties = new LoginPenalties(config.limits().failureDelay(), config.limits().penalty(),
                 config.limits().ipv6Prefix(), config.limits().exemptAddresses(), router::loginKey,
                 Ticker.systemTicker(), metrics);
+        // One budget for every listener: what clients not logged in make Postern hold, all together.
+        MemoryBudget preAuthMemory = new MemoryBudget(config.limits().preauthMemory());
         for (ListenerConfig listener : config.listeners()) {
             metrics.registerListener(listener.name());
             FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
-                    config.greeting(), tls, connector, metrics, penalties);
+                    config.greeting(), tls, connector, metrics, penalties, preAuthMemory);
             ServerBootstrap bootstrap = new ServerBootstrap()
                     .group(boss, workers)
                     .channel(transport.serverChannel())

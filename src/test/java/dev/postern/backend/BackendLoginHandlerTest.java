@@ -228,6 +228,29 @@ class BackendLoginHandlerTest {
         failure(ProxyFailure.PROTOCOL, true);
     }
 
+    /**
+     * Finding 8m: the buffers our login command went out in (LOGIN with a literal here, and AUTHENTICATE PLAIN)
+     * are zeroed once the transport releases them.
+     */
+    @Test
+    void theLoginCommandsBuffersAreZeroedOnceReleased() {
+        for (String greeting : List.of("* OK [CAPABILITY IMAP4rev1 LITERAL+] ready",
+                "* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready")) {
+            start(EIGHT_BIT);
+            feed(greeting);
+            ByteBuf sent = ch.readOutbound();
+            assertTrue(sent.hasArray());
+            byte[] array = sent.array();
+            int offset = sent.arrayOffset() + sent.readerIndex();
+            int length = sent.readableBytes();
+            sent.release();
+            assertEquals(new String(new byte[length], ISO_8859_1),
+                    new String(array, offset, length, ISO_8859_1), greeting);
+            finish();
+            ch = null;
+        }
+    }
+
     // ---- answers to the login ---------------------------------------------------------------------------------
 
     @Test
@@ -263,7 +286,7 @@ class BackendLoginHandlerTest {
     }
 
     @Test
-    void unsolicitedUntaggedLinesDuringLoginAreIgnoredAndCapabilitiesRemembered() {
+    void unsolicitedUntaggedLinesDuringLoginAreNotAnsweredAndCapabilitiesRemembered() {
         start(PASSWORD);
         feed("* OK ready");
         assertEquals("P1 CAPABILITY\r\n", written());
@@ -273,6 +296,65 @@ class BackendLoginHandlerTest {
                 "P2 OK Logged in");
         assertEquals(List.of("IMAP4rev1", "IDLE", "MOVE"), loggedIn().capabilities());
         assertEquals("", written(), "no CAPABILITY asked: the untagged one was remembered");
+    }
+
+    /**
+     * Finding 8j: status lines sent in answer to our login (RFC 9051 7.1, an ALERT must reach the user) are kept for
+     * the client, in order, through the P3 CAPABILITY; the greeting, capability lines and codes, and data are not.
+     */
+    @Test
+    void untaggedStatusLinesAnsweringOurLoginAreKeptForTheClient() {
+        start(PASSWORD);
+        feed("* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN SASL-IR] ready");
+        written();
+        feed("* OK [ALERT] Your quota is almost full", "* CAPABILITY IMAP4rev1 IDLE", "* 3 EXISTS",
+                "* NO Mailbox INBOX is being repaired", "* OK [CAPABILITY IMAP4rev1 IDLE] x", "* BAD odd",
+                "* ok [ALERT] lower case");
+        feed("P2 OK Logged in");
+        assertEquals("", written());
+        assertEquals(List.of("OK [ALERT] Your quota is almost full", "NO Mailbox INBOX is being repaired", "BAD odd",
+                "OK [ALERT] lower case"), loggedIn().untagged());
+    }
+
+    @Test
+    void untaggedLinesDuringThePostLoginCapabilityAreKeptToo() {
+        start(PASSWORD);
+        feed("* OK [CAPABILITY IMAP4rev1] ready");
+        written();
+        feed("P2 OK Logged in");
+        assertEquals("P3 CAPABILITY\r\n", written());
+        feed("* OK [ALERT] Password expires in 3 days", "* CAPABILITY IMAP4rev1 IDLE", "P3 OK done");
+        assertEquals(List.of("OK [ALERT] Password expires in 3 days"), loggedIn().untagged());
+    }
+
+    @Test
+    void aRejectedLoginCarriesTheLinesBeforeTheNo() {
+        start(PASSWORD);
+        feed("* OK [CAPABILITY IMAP4rev1] ready");
+        written();
+        feed("* NO [ALERT] Account locked, call the help desk", "P2 NO [AUTHENTICATIONFAILED] Wrong password");
+        assertEquals(new LoginResult.Rejected("[AUTHENTICATIONFAILED] Wrong password",
+                List.of("NO [ALERT] Account locked, call the help desk")), result.getNow());
+    }
+
+    /** Finding 8j: a kept line is one clean line (no CR or control to inject with), and only so many are kept. */
+    @Test
+    void keptLinesAreSingleCleanLinesAndBounded() {
+        start(PASSWORD);
+        feed("* OK [CAPABILITY IMAP4rev1] ready");
+        written();
+        ch.writeInbound(Unpooled.copiedBuffer("* OK [ALERT] one\rP2 OK fake\u0000\u001b[2J\r\n", UTF_8));
+        for (int i = 0; i < 40; i++) {
+            feed("* OK [ALERT] line " + i);
+        }
+        feed("P2 OK Logged in", "* CAPABILITY IMAP4rev1", "P3 OK done");
+        List<String> lines = loggedIn().untagged();
+        assertEquals(BackendNotices.MAX_LINES, lines.size());
+        assertEquals("OK [ALERT] one P2 OK fake  [2J", lines.get(0));
+        for (String line : lines) {
+            assertTrue(line.chars().noneMatch(c -> c < 0x20 || c == 0x7f), line);
+            assertTrue(line.length() <= MAX_LINE, line);
+        }
     }
 
     @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.ClientAddressSet;
+import dev.postern.auth.LoginPenalties;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -40,7 +41,8 @@ class ConnectionRefusalTest {
     private EmbeddedChannel connect(TlsMode mode) {
         ListenerConfig listener = ListenerConfig.of(Map.of("name", "l", "bind", "127.0.0.1:1143", "tls", mode.name()));
         FrontendSettings settings = new FrontendSettings(listener, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS,
-                "ready", null, (session, credentials, attempt, loop) -> loop.newPromise(), ProxyMetrics.NOOP);
+                "ready", null, (session, credentials, attempt, loop) -> loop.newPromise(), ProxyMetrics.NOOP,
+                LoginPenalties.NONE);
         EmbeddedChannel ch = new EmbeddedChannel(new FrontendInitializer(settings, gate, c -> { })) {
             @Override
             protected SocketAddress remoteAddress0() {

@@ -2,6 +2,7 @@ package dev.postern.frontend;
 
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -288,10 +289,91 @@ class PreAuthHandlerTest {
         }
     }
 
+    /** Finding 8g: NIL is an atom, so a valid astring (RFC 9051 section 9): user "NIL", password as spelled. */
+    @Test
+    void loginTakesNilAsAUserNameAndAPassword() {
+        assertSameEveryWay(PLAIN, "a LOGIN NIL nil\r\n", List.of(), List.of(List.of("NIL", "nil")));
+    }
+
+    /** Finding 8g: ATOM-CHAR is 7-bit; an 8-bit atom is BAD instead of reaching a route source as U+FFFD. */
+    @Test
+    void anEightBitAtomIsBadAndReachesNoBackend() {
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send(concat("a LOGIN j".getBytes(ISO_8859_1), "\u00f6rg".getBytes(UTF_8), " pw\r\n".getBytes(ISO_8859_1)));
+            s.send(concat("b LOGIN jo pw".getBytes(ISO_8859_1), new byte[] {(byte) 0xe9}, "\r\n".getBytes(ISO_8859_1)));
+            String bad = " BAD Error in IMAP command: 8-bit octet in an atom (send it as a quoted string or a literal)";
+            assertEquals(List.of("a" + bad, "b" + bad), s.lines());
+            assertEquals(List.of(), s.gateway.logins);
+        }
+    }
+
+    /** Finding 8g: a UTF-8 user name in a quoted string reaches the gateway with its exact octets. */
+    @Test
+    void aUtf8QuotedUserKeepsItsOctets() {
+        byte[] user = "j\u00f6rg@example.org".getBytes(UTF_8);
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send(concat("a LOGIN \"".getBytes(ISO_8859_1), user, ("\" " + PASSWORD + "\r\n").getBytes(ISO_8859_1)));
+            assertEquals(List.of(), s.lines());
+            assertEquals(List.of(List.of("j\u00f6rg@example.org", PASSWORD)), s.gateway.userAndPasswords());
+            assertArrayEquals(user, s.gateway.last().userOctets());
+        }
+    }
+
+    /**
+     * Finding 8g: route keys are text, so a user name that is not UTF-8 could only become one by losing octets
+     * (two names, one key). It is refused before any backend or route source, like other unsendable credentials.
+     */
+    @Test
+    void aUserNameThatIsNotUtf8IsRefusedBeforeAnyRouteLookup() {
+        for (byte[] user : List.of(new byte[] {'j', (byte) 0xf6, 'r', 'g'}, new byte[] {'j', (byte) 0xfc, 'r', 'g'})) {
+            try (Session s = Session.greeted(PLAIN)) {
+                s.send(concat("a LOGIN {4+}\r\n".getBytes(ISO_8859_1), user, (" " + PASSWORD + "\r\n").getBytes(ISO_8859_1)));
+                assertEquals(List.of("a " + INVALID_CHARS), s.lines());
+                assertEquals(List.of(), s.gateway.logins);
+            }
+        }
+    }
+
+    /**
+     * Finding 8m: once the login is answered, the frame the LOGIN came in (line and literal octets) and the
+     * credentials the gateway was given hold zeros only, whichever way the password was sent.
+     */
+    @Test
+    void afterALoginTheCommandFrameAndTheCredentialsAreZeroed() {
+        for (String login : List.of("a LOGIN alice " + PASSWORD + "\r\n", "a LOGIN alice \"" + PASSWORD + "\"\r\n",
+                "a LOGIN {5+}\r\nalice {13+}\r\n" + PASSWORD + "\r\n")) {
+            try (Session s = Session.greeted(PLAIN)) {
+                List<dev.postern.imap.CommandFrame> frames = new ArrayList<>();
+                s.ch.pipeline().addBefore(PipelineNames.PRE_AUTH, "spy", new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
+                        if (msg instanceof dev.postern.imap.CommandFrame frame) {
+                            frames.add(frame);
+                        }
+                        ctx.fireChannelRead(msg);
+                    }
+                });
+                s.send(login);
+                StubGateway.Login sent = s.gateway.last();
+                s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+                assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
+                assertEquals(1, frames.size(), login);
+                for (byte[] b : frames.get(0).lines()) {
+                    assertArrayEquals(new byte[b.length], b, login);
+                }
+                for (byte[] b : frames.get(0).literals()) {
+                    assertArrayEquals(new byte[b.length], b, login);
+                }
+                byte[] password = sent.credentials().password();
+                assertArrayEquals(new byte[password.length], password, login);
+            }
+        }
+    }
+
     @Test
     void loginNeedsExactlyAUserAndAPassword() {
         try (Session s = Session.greeted(PLAIN, limits(100, 100, 3))) {
-            s.send("a LOGIN alice\r\nb LOGIN alice pw extra\r\nc LOGIN NIL pw\r\nd LOGIN alice (pw)\r\ne LOGIN\r\n");
+            s.send("a LOGIN alice\r\nb LOGIN alice pw extra\r\nc LOGIN () pw\r\nd LOGIN alice (pw)\r\ne LOGIN\r\n");
             assertEquals(List.of("a BAD LOGIN expects a user name and a password",
                     "b BAD LOGIN expects a user name and a password", "c BAD LOGIN expects a user name and a password",
                     "d BAD LOGIN expects a user name and a password", "e BAD LOGIN expects a user name and a password"),
@@ -438,6 +520,25 @@ class PreAuthHandlerTest {
         }
     }
 
+    /** Budget: a literal that would take the pre-auth memory budget over its limit is refused before "+". */
+    @Test
+    void aLiteralOverThePreAuthMemoryBudgetGetsBadAndByeWithLimit() {
+        LimitsConfig tight = LimitsConfig.DEFAULTS.with(java.util.Map.of("preauth_memory", 2000));
+        for (ListenerConfig listener : List.of(PLAIN, STARTTLS_OPTIONAL)) {
+            try (Session s = Session.greeted(listener, tight)) {
+                s.send("a LOGIN {1500}\r\n");
+                assertEquals(List.of("+ Ready for literal data"), s.lines());
+                s.send("x".repeat(1500) + " {1000}\r\n");
+                assertEquals(List.of(
+                        "a BAD [LIMIT] Too much data held for connections not logged in; try again later",
+                        "* BYE [LIMIT] Server busy, disconnecting"), s.lines());
+                assertFalse(s.ch.isOpen());
+                assertEquals(List.of("preauth_memory"), s.metrics.limits);
+                assertEquals(0, s.budget().used());
+            }
+        }
+    }
+
     @Test
     void aBackendNoToAuthenticateLoginPassesThroughAndTheClientMayRetry() {
         try (Session s = Session.greeted(PLAIN)) {
@@ -450,6 +551,37 @@ class PreAuthHandlerTest {
             assertEquals(List.of(List.of("alice", "wrong-password"), List.of("alice", PASSWORD)),
                     s.gateway.userAndPasswords());
             assertEquals(List.of(1, 2), s.gateway.logins.stream().map(StubGateway.Login::attempt).toList());
+        }
+    }
+
+    /** Finding 8j: the backend's untagged status lines from the login reach the client before its tagged OK. */
+    @Test
+    void theBackendsAlertsFromTheLoginComeBeforeTheTaggedOk() {
+        try (Session s = Session.greeted(PLAIN)) {
+            EmbeddedChannel backend = backendOn(s.ch);
+            try {
+                s.send("a LOGIN alice " + PASSWORD + "\r\n");
+                s.gateway.last().promise().setSuccess(new LoginResult.LoggedIn(backend, "b1", List.of("IMAP4rev1"),
+                        List.of("OK [ALERT] Your quota is almost full", "NO Mailbox INBOX is being repaired")));
+                s.ch.runPendingTasks();
+                assertEquals(List.of("* OK [ALERT] Your quota is almost full", "* NO Mailbox INBOX is being repaired",
+                        "a OK [CAPABILITY IMAP4rev1] Logged in"), s.lines());
+            } finally {
+                s.ch.close();
+                backend.finishAndReleaseAll();
+            }
+        }
+    }
+
+    /** Finding 8j: and with a NO, before the NO. */
+    @Test
+    void theBackendsAlertsFromARefusedLoginComeBeforeTheNo() {
+        try (Session s = Session.greeted(PLAIN)) {
+            s.send("a LOGIN alice " + PASSWORD + "\r\n");
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED,
+                    List.of("NO [ALERT] Account locked, call the help desk")));
+            assertEquals(List.of("* NO [ALERT] Account locked, call the help desk", "a NO " + AUTH_FAILED), s.lines());
+            assertTrue(s.ch.isActive());
         }
     }
 
@@ -1120,6 +1252,7 @@ class PreAuthHandlerTest {
         final StubGateway gateway = new StubGateway();
         final RecordingMetrics metrics = new RecordingMetrics();
         final EmbeddedChannel ch;
+        final FrontendSettings settings;
         private final LineReader reader = new LineReader();
         /** Null: the channel's own clock ({@code advanceTimeBy}). */
         private final MockTicker clock;
@@ -1142,7 +1275,7 @@ class PreAuthHandlerTest {
 
         private Session(ListenerConfig listener, LimitsConfig limits, TimeoutsConfig timeouts,
                         LoginPenalties penalties, MockTicker clock) {
-            FrontendSettings settings = new FrontendSettings(listener, limits, timeouts, GREETING,
+            settings = new FrontendSettings(listener, limits, timeouts, GREETING,
                     listener.usesTls() ? serverTls : null, gateway, metrics.proxy, penalties);
             FrontendInitializer initializer = new FrontendInitializer(settings, ConnectionGate.unlimited(), c -> { });
             this.clock = clock;
@@ -1196,6 +1329,10 @@ class PreAuthHandlerTest {
                 }
             }
             return reader.lines();
+        }
+
+        dev.postern.imap.MemoryBudget budget() {
+            return settings.preAuthMemory();
         }
 
         @Override
@@ -1276,7 +1413,7 @@ class PreAuthHandlerTest {
     /** Records the credentials of each login and hands out a promise the test completes. */
     static final class StubGateway implements BackendGateway {
         record Login(String user, String password, SessionContext session, int attempt, EventLoop loop,
-                     Promise<LoginResult> promise) {
+                     Promise<LoginResult> promise, byte[] userOctets, Credentials credentials) {
         }
 
         final List<Login> logins = new ArrayList<>();
@@ -1286,7 +1423,7 @@ class PreAuthHandlerTest {
                                          EventLoop loop) {
             Promise<LoginResult> promise = loop.newPromise();
             logins.add(new Login(credentials.userName(), new String(credentials.password(), UTF_8), session, attempt,
-                    loop, promise));
+                    loop, promise, credentials.user(), credentials));
             return promise;
         }
 

@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code atom}, {@code "quoted"}, {@code {literal}}, {@code NIL}, {@code (list items)}.
  */
 class CommandParserTest {
+    private static final String EIGHT_BIT_ATOM = "8-bit octet in an atom (send it as a quoted string or a literal)";
 
     static Stream<Arguments> commands() {
         return Stream.of(
@@ -31,8 +32,8 @@ class CommandParserTest {
                 ok(List.of("A.b-c] capability"), "A.b-c]", "CAPABILITY", List.of()),
                 ok(List.of("a LOGIN user pass"), "a", "LOGIN", List.of("user", "pass")),
                 ok(List.of("a LOGIN us]er p@ss!#"), "a", "LOGIN", List.of("us]er", "p@ss!#")),
-                ok(List.of("a LOGIN j\u00f6s\u00e9@example.org pass"), "a", "LOGIN",
-                        List.of("j\u00f6s\u00e9@example.org", "pass")),
+                ok(List.of("a LOGIN \"j\u00f6s\u00e9@example.org\" pass"), "a", "LOGIN",
+                        List.of("\"j\u00f6s\u00e9@example.org\"", "pass")),
                 ok(List.of("a LOGIN \"us er\" \"p\\\"a\\\\ss\""), "a", "LOGIN",
                         List.of("\"us er\"", "\"p\"a\\ss\"")),
                 ok(List.of("a LOGIN \"\" \"\""), "a", "LOGIN", List.of("\"\"", "\"\"")),
@@ -99,7 +100,11 @@ class CommandParserTest {
                 bad(List.of("a ID (a "), "a", "Missing argument"),
                 bad(List.of("a ID (a b"), "a", "Unterminated list"),
                 bad(List.of("a ID (a)b"), "a", "Expected a space between arguments"),
-                bad(List.of("a ID " + "(".repeat(9) + ")".repeat(9)), "a", "Lists nested too deeply"));
+                bad(List.of("a ID " + "(".repeat(9) + ")".repeat(9)), "a", "Lists nested too deeply"),
+                // ATOM-CHAR is 7-bit (RFC 9051 section 9): 8-bit octets travel in quoted strings or literals.
+                bad(List.of("a LOGIN j\u00f6s\u00e9@example.org pass"), "a", EIGHT_BIT_ATOM),
+                bad(List.of("a LOGIN \u00e9 pass"), "a", EIGHT_BIT_ATOM),
+                bad(List.of("a LOGIN user p\u00e4ss"), "a", EIGHT_BIT_ATOM));
     }
 
     @ParameterizedTest(name = "{0} {3}")
@@ -125,14 +130,32 @@ class CommandParserTest {
     }
 
     @Test
-    void astringBytesCoverAtomsAndStringsButNotNilOrLists() throws ImapSyntaxException {
+    void astringBytesCoverAtomsStringsAndNilButNotLists() throws ImapSyntaxException {
         ImapCommand command = parse(List.of("a X atom \"quoted\" NIL () {3}", ""), List.of("lit"));
         List<ImapArg> args = command.args();
         assertArrayEquals("atom".getBytes(UTF_8), args.get(0).astringBytes());
         assertArrayEquals("quoted".getBytes(UTF_8), args.get(1).astringBytes());
-        assertNull(args.get(2).astringBytes());
+        assertArrayEquals("NIL".getBytes(UTF_8), args.get(2).astringBytes());
         assertNull(args.get(3).astringBytes());
         assertArrayEquals("lit".getBytes(UTF_8), args.get(4).astringBytes());
+    }
+
+    /** Finding 8g: astring = 1*ASTRING-CHAR / string (RFC 9051 section 9), and NIL is such an atom. */
+    @Test
+    void nilInAnAstringPositionIsTheAtomAsSpelled() throws ImapSyntaxException {
+        ImapCommand command = parse(List.of("a LOGIN NIL nil"), List.of());
+        assertInstanceOf(ImapArg.Nil.class, command.args().get(0));
+        assertArrayEquals("NIL".getBytes(UTF_8), command.args().get(0).astringBytes());
+        assertArrayEquals("nil".getBytes(UTF_8), command.args().get(1).astringBytes());
+    }
+
+    /** Finding 8g: a UTF-8 quoted string or literal reaches the login with its octets, whatever they are. */
+    @Test
+    void eightBitStringsKeepTheirExactOctets() throws ImapSyntaxException {
+        byte[] latin1 = {'j', (byte) 0xf6, 'r', 'g'};
+        ImapCommand command = parse(List.of("a LOGIN \"j\u00f6rg\" {4}", ""), List.of("j\u00f6rg"));
+        assertArrayEquals("j\u00f6rg".getBytes(UTF_8), command.args().get(0).astringBytes());
+        assertArrayEquals(latin1, command.args().get(1).astringBytes());
     }
 
     @Test
@@ -150,6 +173,40 @@ class CommandParserTest {
         ImapCommand command = parse(List.of("a LOGIN user \"Sup3rSecretPw\""), List.of());
         assertFalse(command.toString().contains("Sup3rSecretPw"));
         assertFalse(command.args().toString().contains("Sup3rSecretPw"));
+    }
+
+    /** Finding 8m: a password sent as an atom is no more visible than one sent as a string. */
+    @Test
+    void toStringsHideAtomOctets() throws ImapSyntaxException {
+        ImapCommand command = parse(List.of("a LOGIN user Sup3rSecretPw"), List.of());
+        assertFalse(command.args().toString().contains("Sup3rSecretPw"), command.args().toString());
+        assertFalse(command.args().get(1).toString().contains("Sup3rSecretPw"));
+    }
+
+    /** Finding 8m: wiping a command overwrites the octets of every atom and string it holds, lists included. */
+    @Test
+    void wipeZeroesEveryArgumentsOctets() throws ImapSyntaxException {
+        ImapCommand command = parse(List.of("a LOGIN user \"Sup3rSecretPw\" (nested \"x\") {3}", ""),
+                List.of("lit"));
+        List<byte[]> held = new ArrayList<>();
+        for (ImapArg arg : command.args()) {
+            collect(arg, held);
+        }
+        command.wipe();
+        assertEquals(5, held.size());
+        for (byte[] b : held) {
+            assertArrayEquals(new byte[b.length], b);
+        }
+    }
+
+    private static void collect(ImapArg arg, List<byte[]> into) {
+        if (arg instanceof ImapArg.ParenList list) {
+            list.items().forEach(item -> collect(item, into));
+        } else if (arg instanceof ImapArg.Atom a) {
+            into.add(a.octets());
+        } else if (arg instanceof ImapArg.Str s) {
+            into.add(s.value());
+        }
     }
 
     // ---- helpers ----

@@ -362,4 +362,23 @@ class ImapCommandFramerTest {
             }
         }
     }
+
+    /** Finding 8m: the octets a command was framed from (here a password) do not stay behind in the read buffer. */
+    @Test
+    void framedOctetsAreZeroedInTheReadBuffer() {
+        EmbeddedChannel ch = new EmbeddedChannel(new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS)));
+        io.netty.buffer.ByteBuf in = ch.alloc().heapBuffer();
+        in.writeBytes("a LOGIN alice {8+}\r\nS3cr3tPw\r\nb NOOP".getBytes(ISO_8859_1));
+        in.retain();
+        ch.writeInbound(in);
+        List<Object> frames = new ArrayList<>();
+        for (Object o; (o = ch.readInbound()) != null; ) {
+            frames.add(o);
+        }
+        assertEquals(1, frames.size());
+        String left = in.toString(0, in.writerIndex(), ISO_8859_1);
+        in.release();
+        ch.finishAndReleaseAll();
+        assertEquals("\0".repeat(30) + "b NOOP", left);
+    }
 }
