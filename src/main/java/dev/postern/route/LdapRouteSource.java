@@ -38,6 +38,7 @@ public final class LdapRouteSource implements RouteSource {
 
     private final RouteSourceConfig.Ldap config;
     private final Set<String> pools;
+    private final LdapFilterTemplate filter;
     private final LDAPConnectionPool pool;
     private final ForkJoinPool executor;
     /** Searches running or waiting; at most threads + queue. */
@@ -46,6 +47,7 @@ public final class LdapRouteSource implements RouteSource {
     public LdapRouteSource(RouteSourceConfig.Ldap config, Set<String> pools) throws LDAPException {
         this.config = config;
         this.pools = Set.copyOf(pools);
+        this.filter = new LdapFilterTemplate(config.filter());
         LDAPConnectionOptions options = new LDAPConnectionOptions();
         options.setConnectTimeoutMillis((int) config.timeout().toMillis());
         options.setResponseTimeoutMillis(config.timeout().toMillis());
@@ -82,13 +84,7 @@ public final class LdapRouteSource implements RouteSource {
 
     /** The search filter for a login key, every value RFC 4515-escaped. */
     String filterFor(String loginKey) {
-        int at = loginKey.lastIndexOf('@');
-        String local = at < 0 ? loginKey : loginKey.substring(0, at);
-        String domain = at < 0 ? "" : loginKey.substring(at + 1);
-        return config.filter()
-                .replace("%u", Filter.encodeValue(loginKey))
-                .replace("%l", Filter.encodeValue(local))
-                .replace("%d", Filter.encodeValue(domain));
+        return filter.expand(loginKey);
     }
 
     @Override

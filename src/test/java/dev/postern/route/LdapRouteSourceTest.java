@@ -193,6 +193,13 @@ class LdapRouteSourceTest {
     }
 
     @Test
+    void aPlaceholderInsideTheLoginIsNotExpandedAgain() throws Exception {
+        LdapRouteSource source = source("(&(uid=%u)(o=%d))", BIND_PASSWORD, Duration.ofSeconds(2), 2, 100);
+        assertEquals("(&(uid=alice%d@example.org)(o=example.org))", source.filterFor("alice%d@example.org"));
+        assertEquals(Optional.empty(), answer(source, "alice%d@example.org"));
+    }
+
+    @Test
     void twoMatchingEntriesAreAFailureNotAGuess() throws Exception {
         assertTrue(failure(source().lookup(request("twin@example.org"))).getMessage().contains("more than one"));
         assertTrue(failure(source().lookup(request("triplet@example.org"))).getMessage().contains("more than one"));
