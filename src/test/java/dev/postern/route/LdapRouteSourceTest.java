@@ -129,7 +129,7 @@ class LdapRouteSourceTest {
     }
 
     private static LookupRequest request(String key) {
-        return new LookupRequest(key, key, null, null, 1);
+        return new LookupRequest(key, null, null, 1);
     }
 
     private static Optional<Route> answer(LdapRouteSource source, String key) throws Exception {
