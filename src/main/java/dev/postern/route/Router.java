@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * Turns a login into the backends to try, in order: the cached route, else the default pool; within a pool the
  * user's rendezvous order with down and draining backends moved out. When every backend of the pool is down the
- * full order is tried anyway (health data may be stale; refusing everyone would be worse), draining ones never.
+ * full order is tried anyway (health data may be stale; refusing everyone would be worse), draining ones never;
+ * with nothing left the answer is {@link RouteDecision.NoBackend} (a temporary failure, not a wrong password).
  * It also decides what the sources see of a login (the normalised key, never the name as typed, so what a source
  * is asked is what the cache keeps; the client, the attempt, and the password only when a source uses it) and which
  * name the backend is given.
@@ -87,7 +88,8 @@ public final class Router {
             if (pool == null) {
                 return new RouteDecision.UnknownPool(poolName);
             }
-            return new RouteDecision.Backends(usable(pool.orderFor(request.loginKey())));
+            List<HostPort> usable = usable(pool.orderFor(request.loginKey()));
+            return usable.isEmpty() ? new RouteDecision.NoBackend(poolName) : new RouteDecision.Backends(usable);
         });
     }
 

@@ -235,6 +235,18 @@ class RouterTest {
     }
 
     @Test
+    void whenEveryBackendDrainsOrIsDownAndDrainingThereIsNoBackendNotAnEmptyList() throws Exception {
+        Router router = router("main");
+        health.setDraining(A, true);
+        health.setDraining(B, true);
+        health.setDraining(C, true);
+        assertEquals(new RouteDecision.NoBackend("main"), resolve(router, "alice@example.org"));
+        takeDown(A);
+        takeDown(B);
+        assertEquals(new RouteDecision.NoBackend("main"), resolve(router, "alice@example.org"));
+    }
+
+    @Test
     void aDownBackendComesBackAfterRiseSuccessesNotBefore() {
         BackendHealth h = new BackendHealth();
         HealthConfig config = new HealthConfig(true, Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2);
