@@ -2,6 +2,7 @@ package dev.postern.config;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -27,9 +28,8 @@ public record BackendTlsConfig(TlsMode mode, Path ca, boolean verifyHostname, St
 
     public static final List<String> DEFAULT_PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    /** No TLS to the backends: plain IMAP. */
-    public static final BackendTlsConfig NONE = new BackendTlsConfig(TlsMode.NONE, null, true, null, List.of(), false,
-            DEFAULT_PROTOCOLS, List.of());
+    /** No TLS to the backends: plain IMAP (an empty {@code tls:}, with the loader's defaults). */
+    public static final BackendTlsConfig NONE = of(Map.of());
 
     public BackendTlsConfig {
         Objects.requireNonNull(mode, "mode");
@@ -42,6 +42,14 @@ public record BackendTlsConfig(TlsMode mode, Path ca, boolean verifyHostname, St
         if (insecure && !pinSha256.isEmpty()) {
             throw new IllegalArgumentException("insecure together with pin_sha256");
         }
+    }
+
+    /**
+     * By key name, as under {@code pools.<name>.tls:} in the file ({@code mode: implicit, ca: ...}); relative paths
+     * resolve against the working directory; unset keys get defaults.
+     */
+    public static BackendTlsConfig of(Map<String, ?> values) {
+        return ConfigNode.strict("tls", values, BackendTlsLoader::read);
     }
 
     public boolean enabled() {

@@ -10,7 +10,6 @@ import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -31,7 +30,7 @@ final class BackendTlsLoader {
     }
 
     /** The pool's TLS settings; {@link BackendTlsConfig#NONE} when the node is absent. */
-    static BackendTlsConfig read(ConfigNode node, Path base) {
+    static BackendTlsConfig read(ConfigNode node) {
         node.rejectUnknownKeys(KEYS);
         TlsMode mode = node.enumValue("mode", TlsMode.class, TlsMode.NONE);
         if (mode == TlsMode.NONE) {
@@ -43,7 +42,7 @@ final class BackendTlsLoader {
         }
         Path ca = null;
         if (node.has("ca")) {
-            ca = base.resolve(node.string("ca", "")).normalize();
+            ca = node.resolve("ca");
             String problem = checkCaBundle(ca);
             if (problem != null) {
                 node.problem("ca", problem);
@@ -110,9 +109,8 @@ final class BackendTlsLoader {
         if (!node.has("protocols")) {
             return BackendTlsConfig.DEFAULT_PROTOCOLS;
         }
-        int before = node.problemCount();
         List<Object> raw = node.list("protocols");
-        if (raw.isEmpty() && node.problemCount() == before) {
+        if (raw.isEmpty() && node.isList("protocols")) {
             node.problem("protocols", "empty (expected: at least one of " + BackendTlsConfig.KNOWN_PROTOCOLS + ")");
         }
         List<String> out = new ArrayList<>();
@@ -156,24 +154,5 @@ final class BackendTlsLoader {
             return file + ": not a valid PEM certificate bundle (" + e.getMessage() + ")";
         }
         return null;
-    }
-
-    /**
-     * A backend's TLS is chosen by its address, so one address listed in two pools must have the same TLS settings
-     * in both.
-     */
-    static void checkSharedBackends(ConfigNode poolsNode, Map<String, PoolConfig> pools) {
-        Map<HostPort, PoolConfig> seen = new HashMap<>();
-        for (PoolConfig pool : pools.values()) {
-            for (int i = 0; i < pool.backends().size(); i++) {
-                HostPort address = pool.backends().get(i).address();
-                PoolConfig first = seen.putIfAbsent(address, pool);
-                if (first != null && first != pool && !first.tls().equals(pool.tls())) {
-                    poolsNode.problem(pool.name() + ".backends[" + i + "]", address + " is also in pool '"
-                            + first.name() + "' with different tls settings (TLS is chosen by the backend's address: "
-                            + "give both pools the same tls, or list the backend under another name)");
-                }
-            }
-        }
     }
 }

@@ -1,19 +1,23 @@
 package dev.postern.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
 
 /**
  * A YAML mapping seen through its key path. Getters record a problem (path + what was expected) and return the
- * default instead of throwing, so one pass over the file reports every problem at once.
+ * default instead of throwing, so one pass over the file reports every problem at once. Every node of one file
+ * shares its problem list and its folder, against which relative paths resolve.
  */
 final class ConfigNode {
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");
@@ -22,11 +26,26 @@ final class ConfigNode {
     private final String path;
     private final Map<?, ?> map;
     private final List<String> problems;
+    private final Path base;
 
-    ConfigNode(String path, Map<?, ?> map, List<String> problems) {
+    ConfigNode(String path, Map<?, ?> map, List<String> problems, Path base) {
         this.path = path;
         this.map = map == null ? Map.of() : map;
         this.problems = problems;
+        this.base = base;
+    }
+
+    /**
+     * Reads {@code values} as if they stood in a file under {@code path}, with the loader's own reader: the by-name
+     * way to build a config record (tests, tools). Throws with every problem found, joined like a ConfigException.
+     */
+    static <R> R strict(String path, Map<String, ?> values, Function<ConfigNode, R> reader) {
+        List<String> problems = new ArrayList<>();
+        R result = reader.apply(new ConfigNode(path, values, problems, Path.of("").toAbsolutePath()));
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException(String.join("; ", problems));
+        }
+        return result;
     }
 
     String path(String key) {
@@ -50,25 +69,26 @@ final class ConfigNode {
         }
     }
 
-    int problemCount() {
-        return problems.size();
+    /** A path as written under {@code key}, resolved against the config file's folder. */
+    Path resolve(String key) {
+        return base.resolve(string(key, "")).normalize();
     }
 
     /** A mapping found under {@code key} by other means (a list element, say), sharing this node's problems. */
     ConfigNode nested(String key, Map<?, ?> value) {
-        return new ConfigNode(path(key), value, problems);
+        return new ConfigNode(path(key), value, problems, base);
     }
 
     ConfigNode child(String key) {
         Object value = map.get(key);
         if (value == null) {
-            return new ConfigNode(path(key), Map.of(), problems);
+            return nested(key, Map.of());
         }
         if (!(value instanceof Map<?, ?> m)) {
             problem(key, describe(value) + " (expected: a mapping)");
-            return new ConfigNode(path(key), Map.of(), problems);
+            return nested(key, Map.of());
         }
-        return new ConfigNode(path(key), m, problems);
+        return nested(key, m);
     }
 
     /** Entries of a mapping whose keys are names chosen by the operator. */
@@ -89,6 +109,28 @@ final class ConfigNode {
     /** The list under {@code key} without recording a problem when it is something else. */
     List<Object> rawList(String key) {
         return map.get(key) instanceof List<?> l ? new ArrayList<>(l) : List.of();
+    }
+
+    /**
+     * The mappings listed under {@code key}, each a node named {@code key[i]}, to iterate once; an item of another
+     * kind is reported as {@code key[i]: 'item' (expected: <shape>)} when the iteration reaches it (so in its place
+     * among the problems of the items around it) and left out.
+     */
+    Iterable<ConfigNode> mappings(String key, String shape) {
+        List<Object> raw = list(key);
+        return () -> IntStream.range(0, raw.size()).mapToObj(i -> {
+            String item = key + "[" + i + "]";
+            if (raw.get(i) instanceof Map<?, ?> m) {
+                return nested(item, m);
+            }
+            problem(item, describe(raw.get(i)) + " (expected: " + shape + ")");
+            return null;
+        }).filter(Objects::nonNull).iterator();
+    }
+
+    /** Whether {@code key} holds a list (possibly empty); false when absent or of another kind. */
+    boolean isList(String key) {
+        return map.get(key) instanceof List;
     }
 
     List<Object> list(String key) {
@@ -162,11 +204,14 @@ final class ConfigNode {
         return checkRange(key, n * scale, fallback, min, max);
     }
 
-    /** A duration: a number with ms, s, m, h or d ("30s", "31m"). */
+    /** A duration: a number with ms, s, m, h or d ("30s", "31m"); a {@link Duration} given by code counts too. */
     Duration duration(String key, Duration fallback, Duration min) {
         Object value = map.get(key);
         if (value == null) {
             return fallback;
+        }
+        if (value instanceof Duration d) {
+            return checkDuration(key, d, human(d), fallback, min);
         }
         Matcher m = DURATION.matcher(String.valueOf(value).trim());
         if (!m.matches()) {
@@ -181,11 +226,21 @@ final class ConfigNode {
             case "h" -> Duration.ofHours(n);
             default -> Duration.ofDays(n);
         };
-        if (d.compareTo(min) < 0) {
-            problem(key, value + " (expected: at least " + human(min) + ")");
+        return checkDuration(key, d, String.valueOf(value), fallback, min);
+    }
+
+    private Duration checkDuration(String key, Duration d, String written, Duration fallback, Duration min) {
+        String problem = tooShort(d, min);
+        if (problem != null) {
+            problem(key, written + problem);
             return fallback;
         }
         return d;
+    }
+
+    /** Null when {@code d} is at least {@code min}; else the expectation, as problems show it after the value. */
+    static String tooShort(Duration d, Duration min) {
+        return d.compareTo(min) < 0 ? " (expected: at least " + human(min) + ")" : null;
     }
 
     <E extends Enum<E>> E enumValue(String key, Class<E> type, E fallback) {
@@ -218,11 +273,17 @@ final class ConfigNode {
     }
 
     private int checkRange(String key, long n, int fallback, int min, int max) {
-        if (n < min || n > max) {
-            problem(key, n + " (expected: " + min + " to " + max + ")");
+        String problem = outOfRange(n, min, max);
+        if (problem != null) {
+            problem(key, n + problem);
             return fallback;
         }
         return (int) n;
+    }
+
+    /** Null when {@code n} lies in [min, max]; else the expectation, as problems show it after the value. */
+    static String outOfRange(long n, int min, int max) {
+        return n < min || n > max ? " (expected: " + min + " to " + max + ")" : null;
     }
 
     static String describe(Object value) {

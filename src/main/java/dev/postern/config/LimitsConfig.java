@@ -1,7 +1,10 @@
 package dev.postern.config;
 
+import java.util.Map;
+
 /**
- * Every bound a client meets before it has logged in. Defaults live here and nowhere else.
+ * Every bound a client meets before it has logged in. Each key's default and bounds live in {@link #SECTION} and
+ * nowhere else.
  *
  * @param maxLineBytes longest command line (without literals); an RFC 2971 ID line of 30 full pairs fits
  * @param maxLiteralBytes largest literal in a pre-auth command
@@ -15,9 +18,32 @@ package dev.postern.config;
 public record LimitsConfig(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxCommands,
                            int maxBadCommands, int maxLoginAttempts, int maxPipelinedBytes, int maxBackendLineBytes) {
 
-    public static final LimitsConfig DEFAULTS =
-            new LimitsConfig(65_536, 65_536, 8, 100, 10, 3, 262_144, 65_536);
+    private static final int MIB = 1024 * 1024;
 
-    /** Non-synchronizing literals are capped by LITERAL- itself (RFC 7888), whatever the config says. */
-    public static final int NON_SYNC_LITERAL_MAX = 4096;
+    /** {@code limits:}: name, default and bounds of each key. */
+    static final ConfigSection<LimitsConfig> SECTION = ConfigSection.of(LimitsConfig.class,
+            // 32 KiB is the floor: a full RFC 2971 ID command (30 pairs of 30 + 1024 octets) must fit in one line.
+            ConfigKey.bytes("max_line_bytes", 65_536, 32_768, 16 * MIB),
+            ConfigKey.bytes("max_literal_bytes", 65_536, 1, 16 * MIB),
+            ConfigKey.whole("max_literals", 8, 1, 1000),
+            ConfigKey.whole("max_commands", 100, 1, 1_000_000),
+            ConfigKey.whole("max_bad_commands", 10, 1, 1_000_000),
+            ConfigKey.whole("max_login_attempts", 3, 1, 1000),
+            ConfigKey.bytes("max_pipelined_bytes", 262_144, 1024, 64 * MIB),
+            ConfigKey.bytes("max_backend_line_bytes", 65_536, 1024, 16 * MIB));
+
+    public static final LimitsConfig DEFAULTS = SECTION.defaults();
+
+    /** By key name, as under {@code limits:} in the file ({@code max_line_bytes: 64KiB}); unset keys get defaults. */
+    public static LimitsConfig of(Map<String, ?> values) {
+        return SECTION.of("limits", values);
+    }
+
+    /**
+     * This with {@code changes} by key name ({@code max_line_bytes: 64}), without the bounds an operator must keep:
+     * for tests that drive the framer with tiny limits. Configuration files always go through {@link #of}'s checks.
+     */
+    public LimitsConfig with(Map<String, ?> changes) {
+        return SECTION.with(this, changes);
+    }
 }

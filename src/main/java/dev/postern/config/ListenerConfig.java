@@ -1,5 +1,6 @@
 package dev.postern.config;
 
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -10,6 +11,15 @@ import java.util.Objects;
  *             refuses clients that offer no ALPN at all
  */
 public record ListenerConfig(String name, HostPort bind, TlsMode tls, boolean requireTls, Alpn alpn) {
+
+    /** One entry of {@code listeners:}. */
+    static final ConfigSection<ListenerConfig> SECTION = ConfigSection.of(ListenerConfig.class,
+            ConfigKey.text("name", null, n -> n.isBlank() ? "missing" : null).required("missing"),
+            ConfigKey.parsed("bind", HostPort.class, HostPort::parse).required("missing (expected: host:port)"),
+            ConfigKey.choice("tls", TlsMode.class, null).required("missing (expected one of [implicit, starttls, none])"),
+            ConfigKey.flag("require_tls", before -> before.get("tls") != TlsMode.NONE),
+            ConfigKey.choice("alpn", Alpn.class, Alpn.OPTIONAL));
+
     public ListenerConfig {
         Objects.requireNonNull(name, "name");
         Objects.requireNonNull(bind, "bind");
@@ -17,8 +27,9 @@ public record ListenerConfig(String name, HostPort bind, TlsMode tls, boolean re
         Objects.requireNonNull(alpn, "alpn");
     }
 
-    public ListenerConfig(String name, HostPort bind, TlsMode tls, boolean requireTls) {
-        this(name, bind, tls, requireTls, Alpn.OPTIONAL);
+    /** By key name, as one entry of {@code listeners:} ({@code name: imaps, bind: "127.0.0.1:993", tls: implicit}). */
+    public static ListenerConfig of(Map<String, ?> values) {
+        return ConfigNode.strict("listener", values, ConfigLoader::listener);
     }
 
     /** True when this listener ever needs a server certificate. */

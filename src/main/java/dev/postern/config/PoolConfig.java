@@ -1,12 +1,22 @@
 package dev.postern.config;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A named, weighted list of backends that share a set of users, how their health is checked, and how Postern
  * speaks TLS to them.
  */
 public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig health, BackendTlsConfig tls) {
+
+    /** {@code pools.<name>:}; the name is the pool's key under {@code pools:}. */
+    static final ConfigSection<PoolConfig> SECTION = ConfigSection.of(PoolConfig.class,
+            ConfigKey.given("name", String.class),
+            ConfigKey.custom("tls", BackendTlsConfig.class, BackendTlsConfig.NONE,
+                    (node, key, fallback) -> BackendTlsLoader.read(node.child(key))),
+            ConfigKey.custom("backends", List.class, null, PoolsLoader::backends).required(PoolsLoader.NO_BACKENDS),
+            ConfigKey.section("health", HealthConfig.SECTION));
+
     public PoolConfig {
         backends = List.copyOf(backends);
         if (backends.isEmpty()) {
@@ -17,11 +27,11 @@ public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig
         }
     }
 
-    public PoolConfig(String name, List<BackendConfig> backends, HealthConfig health) {
-        this(name, backends, health, BackendTlsConfig.NONE);
-    }
-
-    public PoolConfig(String name, List<BackendConfig> backends) {
-        this(name, backends, HealthConfig.DEFAULTS);
+    /**
+     * By key name, as under {@code pools.<name>:} in the file: {@code backends} holds {@code "host:port"} texts or
+     * {@code {address, weight, draining}} mappings; unset keys get defaults.
+     */
+    public static PoolConfig of(String name, Map<String, ?> values) {
+        return ConfigNode.strict("pools." + name, values, node -> SECTION.read(node, Map.of("name", name)));
     }
 }

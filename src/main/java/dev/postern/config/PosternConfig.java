@@ -1,12 +1,15 @@
 package dev.postern.config;
 
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * The whole configuration, immutable; built and validated by {@link ConfigLoader}.
  *
+ * @param pools by name, in the file's order
  * @param greeting text after {@code * OK [CAPABILITY ...]} in the greeting
  * @param source the file this came from (relative paths were resolved against its folder)
  */
@@ -15,6 +18,7 @@ public record PosternConfig(List<ListenerConfig> listeners, TlsConfig tls, Map<S
                             Path source) {
     public PosternConfig {
         listeners = List.copyOf(listeners);
-        pools = Map.copyOf(pools);
+        // The file's order, the same on every run (Map.copyOf's order changes from one JVM to the next).
+        pools = Collections.unmodifiableMap(new LinkedHashMap<>(pools));
     }
 }

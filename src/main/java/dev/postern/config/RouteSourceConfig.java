@@ -3,6 +3,8 @@ package dev.postern.config;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -32,7 +34,12 @@ public sealed interface RouteSourceConfig {
     record Http(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers, int maxConcurrent)
             implements RouteSourceConfig {
         public Http {
-            headers = Map.copyOf(headers);
+            headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        /** By key name, as one {@code type: http} entry of {@code routes.sources}; unset keys get defaults. */
+        public static Http of(Map<String, ?> values) {
+            return ConfigNode.strict("http", values, RouteSourcesLoader::http);
         }
     }
 
@@ -44,6 +51,11 @@ public sealed interface RouteSourceConfig {
                 int defaultPort, int poolSize, Duration timeout, int threads, int queue) implements RouteSourceConfig {
         public Ldap {
             urls = List.copyOf(urls);
+        }
+
+        /** By key name, as one {@code type: ldap} entry of {@code routes.sources}; unset keys get defaults. */
+        public static Ldap of(Map<String, ?> values) {
+            return ConfigNode.strict("ldap", values, RouteSourcesLoader::ldap);
         }
 
         @Override

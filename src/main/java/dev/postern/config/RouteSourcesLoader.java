@@ -2,7 +2,6 @@ package dev.postern.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,19 +17,12 @@ final class RouteSourcesLoader {
     private RouteSourcesLoader() {
     }
 
-    static List<RouteSourceConfig> sources(ConfigNode routes, Set<String> pools, Path base) {
+    static List<RouteSourceConfig> sources(ConfigNode routes, Set<String> pools) {
         List<RouteSourceConfig> out = new ArrayList<>();
-        List<Object> raw = routes.list("sources");
-        for (int i = 0; i < raw.size(); i++) {
-            String key = "sources[" + i + "]";
-            if (!(raw.get(i) instanceof Map<?, ?> m)) {
-                routes.problem(key, ConfigNode.describe(raw.get(i)) + " (expected: a mapping with a type)");
-                continue;
-            }
-            ConfigNode node = routes.nested(key, m);
+        for (ConfigNode node : routes.mappings("sources", "a mapping with a type")) {
             String type = node.string("type", "").toLowerCase(Locale.ROOT);
             RouteSourceConfig source = switch (type) {
-                case "file" -> file(node, base);
+                case "file" -> file(node);
                 case "rules" -> rules(node, pools);
                 case "http" -> http(node);
                 case "ldap" -> ldap(node);
@@ -46,7 +38,7 @@ final class RouteSourcesLoader {
         return out;
     }
 
-    private static RouteSourceConfig file(ConfigNode node, Path base) {
+    private static RouteSourceConfig file(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "path", "check_interval"));
         if (!node.has("path")) {
             node.problem("path", "missing (expected: a .yaml or .csv routes file)");
@@ -57,22 +49,15 @@ final class RouteSourcesLoader {
             node.problem("path", "'" + path + "' (expected: a .yaml, .yml or .csv file)");
             return null;
         }
-        return new RouteSourceConfig.File(base.resolve(path).normalize(),
+        return new RouteSourceConfig.File(node.resolve("path"),
                 node.duration("check_interval", Duration.ofSeconds(2), Duration.ofMillis(10)));
     }
 
     private static RouteSourceConfig rules(ConfigNode node, Set<String> pools) {
         node.rejectUnknownKeys(Set.of("type", "rules"));
         List<RouteSourceConfig.Rule> rules = new ArrayList<>();
-        List<Object> raw = node.list("rules");
-        int before = node.problemCount();
-        for (int i = 0; i < raw.size(); i++) {
-            String key = "rules[" + i + "]";
-            if (!(raw.get(i) instanceof Map<?, ?> m)) {
-                node.problem(key, ConfigNode.describe(raw.get(i)) + " (expected: {domain: ..., to: ...} or {match: ..., to: ...})");
-                continue;
-            }
-            ConfigNode rule = node.nested(key, m);
+        int listed = node.rawList("rules").size();
+        for (ConfigNode rule : node.mappings("rules", "{domain: ..., to: ...} or {match: ..., to: ...}")) {
             rule.rejectUnknownKeys(Set.of("domain", "match", "to"));
             String to = rule.string("to", null);
             if (to == null) {
@@ -106,13 +91,14 @@ final class RouteSourcesLoader {
                 }
             }
         }
-        if (raw.isEmpty()) {
+        if (listed == 0) {
             node.problem("rules", "missing or empty");
         }
-        return node.problemCount() > before ? null : new RouteSourceConfig.Rules(rules);
+        // A rule left out would send its users elsewhere: the source stands only with every rule.
+        return listed == 0 || rules.size() < listed ? null : new RouteSourceConfig.Rules(rules);
     }
 
-    private static RouteSourceConfig http(ConfigNode node) {
+    static RouteSourceConfig.Http http(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "url", "timeout", "send_password", "headers", "max_concurrent"));
         URI url = uri(node, "url", List.of("http", "https"));
         Map<String, String> headers = new LinkedHashMap<>();
@@ -129,7 +115,7 @@ final class RouteSourcesLoader {
         return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent);
     }
 
-    private static RouteSourceConfig ldap(ConfigNode node) {
+    static RouteSourceConfig.Ldap ldap(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "url", "urls", "bind_dn", "bind_password", "base_dn", "filter", "attribute",
                 "default_port", "pool_size", "timeout", "threads", "queue"));
         List<URI> urls = new ArrayList<>();

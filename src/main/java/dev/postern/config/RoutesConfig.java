@@ -1,8 +1,11 @@
 package dev.postern.config;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Where logins go.
@@ -16,15 +19,30 @@ import java.util.Map;
 public record RoutesConfig(String defaultPool, Map<String, String> staticRoutes, List<RouteSourceConfig> sources,
                            CacheConfig cache, LoginNameConfig loginNames) {
     public RoutesConfig {
-        staticRoutes = Map.copyOf(staticRoutes);
+        // In the file's order: two keys that normalise to the same login must resolve the same way on every run.
+        staticRoutes = Collections.unmodifiableMap(new LinkedHashMap<>(staticRoutes));
         sources = List.copyOf(sources);
+    }
+
+    /**
+     * By key name, as under {@code routes:} in the file, with {@code pools} the pool names targets may use;
+     * {@code sources} holds mappings such as {@code {type: file, path: ...}}; unset keys get defaults.
+     */
+    public static RoutesConfig of(Set<String> pools, Map<String, ?> values) {
+        return ConfigNode.strict("routes", values, node -> ConfigLoader.routes(node, pools));
     }
 
     /**
      * @param refresh after this age a read serves the cached route and reloads it in the background
      */
-    public record CacheConfig(boolean enabled, Duration ttl, Duration negativeTtl, Duration refresh, long maxEntries) {
-        public static final CacheConfig DEFAULTS =
-                new CacheConfig(true, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(1), 100_000);
+    public record CacheConfig(boolean enabled, Duration ttl, Duration negativeTtl, Duration refresh, int maxEntries) {
+        static final ConfigSection<CacheConfig> SECTION = ConfigSection.of(CacheConfig.class,
+                ConfigKey.flag("enabled", true),
+                ConfigKey.duration("ttl", Duration.ofMinutes(5), Duration.ZERO),
+                ConfigKey.duration("negative_ttl", Duration.ofSeconds(30), Duration.ZERO),
+                ConfigKey.duration("refresh", Duration.ofMinutes(1), Duration.ofMillis(1)),
+                ConfigKey.whole("max_entries", 100_000, 1, 100_000_000));
+
+        public static final CacheConfig DEFAULTS = SECTION.defaults();
     }
 }

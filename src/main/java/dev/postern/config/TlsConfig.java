@@ -3,6 +3,7 @@ package dev.postern.config;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The client-facing TLS setup.
@@ -19,14 +20,28 @@ import java.util.List;
 public record TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing, List<CertificatePair> extraCertificates,
                         List<SniEntry> sni, String provider, SessionConfig sessions, Duration reloadInterval) {
 
+    /** {@code tls:}; whether certificate and key are required depends on the listeners ({@link ServerTlsLoader}). */
+    static final ConfigSection<TlsConfig> SECTION = ConfigSection.of(TlsConfig.class,
+            ConfigKey.path("certificate"),
+            ConfigKey.path("key"),
+            ConfigKey.flag("self_signed_if_missing", false),
+            ConfigKey.custom("certificates", List.class, List.of(), ServerTlsLoader::pairs).into("extraCertificates"),
+            ConfigKey.custom("sni", List.class, List.of(), ServerTlsLoader::sni),
+            ConfigKey.oneOf("provider", List.of("openssl", "jdk")),
+            ConfigKey.section("sessions", SessionConfig.SECTION),
+            ConfigKey.duration("reload_interval", Duration.ofSeconds(5), Duration.ofMillis(10)));
+
     public TlsConfig {
         extraCertificates = List.copyOf(extraCertificates);
         sni = List.copyOf(sni);
     }
 
-    public TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing) {
-        this(certificate, key, selfSignedIfMissing, List.of(), List.of(), "openssl", SessionConfig.DEFAULTS,
-                Duration.ofSeconds(5));
+    /**
+     * By key name, as under {@code tls:} in the file ({@code certificate}, {@code key}, ...); relative paths resolve
+     * against the working directory; unset keys get defaults.
+     */
+    public static TlsConfig of(Map<String, ?> values) {
+        return ConfigNode.strict("tls", values, node -> ServerTlsLoader.read(node, false));
     }
 
     /** Every certificate of the default set: the main pair first. */
@@ -56,6 +71,11 @@ public record TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing,
      * @param cacheTimeout how long a session can be resumed
      */
     public record SessionConfig(Duration ticketKeyRotation, int cacheSize, Duration cacheTimeout) {
-        public static final SessionConfig DEFAULTS = new SessionConfig(Duration.ofHours(1), 20_000, Duration.ofMinutes(10));
+        static final ConfigSection<SessionConfig> SECTION = ConfigSection.of(SessionConfig.class,
+                ConfigKey.duration("ticket_key_rotation", Duration.ofHours(1), Duration.ofSeconds(1)),
+                ConfigKey.whole("cache_size", 20_000, 0, 10_000_000),
+                ConfigKey.duration("cache_timeout", Duration.ofMinutes(10), Duration.ofSeconds(1)));
+
+        public static final SessionConfig DEFAULTS = SECTION.defaults();
     }
 }

@@ -37,7 +37,7 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         }
         p.addLast(PipelineNames.PRE_AUTH_IDLE,
                 new IdleStateHandler(settings.timeouts().preAuthIdle().toMillis(), 0, 0, TimeUnit.MILLISECONDS));
-        ImapCommandFramer framer = new ImapCommandFramer(settings.limits());
+        ImapCommandFramer framer = new ImapCommandFramer(settings.framerLimits());
         p.addLast(PipelineNames.CMD_FRAMER, framer);
         p.addLast(PipelineNames.RESP_ENCODER, ImapResponseEncoder.INSTANCE);
         p.addLast(PipelineNames.PRE_AUTH, new PreAuthHandler(settings, framer));

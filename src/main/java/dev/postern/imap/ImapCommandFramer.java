@@ -1,6 +1,5 @@
 package dev.postern.imap;
 
-import dev.postern.config.LimitsConfig;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -41,7 +40,21 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
     private String tag;
     private ChannelHandlerContext ctx;
 
-    public ImapCommandFramer(LimitsConfig limits) {
+    /** RFC 7888: LITERAL- caps non-synchronizing literals at 4096 octets, whatever the configuration says. */
+    public static final int NON_SYNC_LITERAL_MAX = 4096;
+
+    /**
+     * The framer's bounds, mapped from the configuration by the front end (imap knows no config).
+     *
+     * @param maxLineBytes longest command line, literals not counted
+     * @param maxLiteralBytes largest literal
+     * @param maxLiterals most literals in one command
+     * @param maxPipelinedBytes most bytes kept while paused
+     */
+    public record Limits(int maxLineBytes, int maxLiteralBytes, int maxLiterals, int maxPipelinedBytes) {
+    }
+
+    public ImapCommandFramer(Limits limits) {
         this.maxLineBytes = limits.maxLineBytes();
         this.maxLiteralBytes = limits.maxLiteralBytes();
         this.maxLiterals = limits.maxLiterals();
@@ -223,9 +236,9 @@ public final class ImapCommandFramer extends ByteToMessageDecoder {
             fail(out, FramerEvent.Kind.BAD_LITERAL, "Invalid literal size");
         } else if (literals.size() >= maxLiterals) {
             fail(out, FramerEvent.Kind.TOO_MANY_LITERALS, "Too many literals (limit " + maxLiterals + ")");
-        } else if (!marker.synchronizing() && marker.size() > LimitsConfig.NON_SYNC_LITERAL_MAX) {
+        } else if (!marker.synchronizing() && marker.size() > NON_SYNC_LITERAL_MAX) {
             fail(out, FramerEvent.Kind.LITERAL_TOO_LARGE,
-                    "Non-synchronizing literal larger than " + LimitsConfig.NON_SYNC_LITERAL_MAX + " octets (LITERAL-)");
+                    "Non-synchronizing literal larger than " + NON_SYNC_LITERAL_MAX + " octets (LITERAL-)");
         } else if (marker.size() > maxLiteralBytes) {
             fail(out, FramerEvent.Kind.LITERAL_TOO_LARGE, "Literal too large (limit " + maxLiteralBytes + " octets)");
         } else {

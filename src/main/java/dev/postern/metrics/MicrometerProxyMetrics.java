@@ -1,12 +1,19 @@
 package dev.postern.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** {@link ProxyMetrics} on Micrometer. Meter names: {@code postern.*}, base units, no per-user tags. */
 public final class MicrometerProxyMetrics implements ProxyMetrics {
@@ -20,12 +27,18 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final Map<String, Counter> limits = new ConcurrentHashMap<>();
     private final Map<String, Counter> resumed = new ConcurrentHashMap<>();
     private final LongAdder relays = new LongAdder();
+    private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
+    /** Micrometer holds a function counter's source weakly: these keep the route cache's binder alive. */
+    private final List<Object> sources = new CopyOnWriteArrayList<>();
 
     public MicrometerProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
         logins.put("ok", loginTimer("ok"));
         this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
         registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
+        for (String outcome : List.of("ok", "failed")) {
+            reloads.put(outcome, Counter.builder("postern.tls.reloads").tag("outcome", outcome).register(registry));
+        }
     }
 
     private Timer loginTimer(String outcome) {
@@ -82,6 +95,35 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     public void tlsResumed(String listener) {
         resumed.computeIfAbsent(listener, l -> Counter.builder("postern.tls.resumed").tag("listener", l)
                 .register(registry)).increment();
+    }
+
+    @Override
+    public void tlsReload(String outcome) {
+        reloads.computeIfAbsent(outcome, o -> Counter.builder("postern.tls.reloads").tag("outcome", o)
+                .register(registry)).increment();
+    }
+
+    @Override
+    public void certificateExpiry(String name, DoubleSupplier secondsLeft) {
+        Gauge.builder("postern.tls.certificate.expiry", secondsLeft::getAsDouble).tag("name", name)
+                .baseUnit("seconds").description("seconds until the certificate expires").register(registry);
+    }
+
+    @Override
+    public void routeCache(Supplier<CacheCounts> counts) {
+        CacheCountsBinder binder = new CacheCountsBinder(counts, "postern.route.cache");
+        sources.add(binder);
+        binder.bindTo(registry);
+    }
+
+    @Override
+    public void backend(String backend, BooleanSupplier up, BooleanSupplier draining, LongSupplier sessions) {
+        Gauge.builder("postern.backend.up", () -> up.getAsBoolean() ? 1 : 0).tag("backend", backend)
+                .description("1 when the backend passes its health checks").register(registry);
+        Gauge.builder("postern.backend.draining", () -> draining.getAsBoolean() ? 1 : 0).tag("backend", backend)
+                .register(registry);
+        Gauge.builder("postern.backend.sessions", sessions::getAsLong).tag("backend", backend)
+                .description("relayed sessions on the backend").register(registry);
     }
 
     @Override

@@ -1,8 +1,16 @@
 package dev.postern.metrics;
 
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
-/** Everything the proxy counts. Implementations keep meters pre-built: calls are cheap and never block. */
+/**
+ * Everything the proxy counts. Implementations keep meters pre-built: calls are cheap and never block. State that
+ * lives elsewhere (certificates, caches, backends) is registered once as a supplier and read when the meter is read;
+ * the suppliers speak plain numbers, so this package depends on no other Postern package.
+ */
 public interface ProxyMetrics {
     void connectionOpened(String listener);
 
@@ -23,6 +31,18 @@ public interface ProxyMetrics {
     /** A successful handshake resumed a session (ticket or cache). */
     void tlsResumed(String listener);
 
+    /** A certificate reload finished; {@code outcome}: ok (swapped in) or failed (the running ones kept). */
+    void tlsReload(String outcome);
+
+    /** Seconds until the named certificate set expires ({@code postern.tls.certificate.expiry}); once per name. */
+    void certificateExpiry(String name, DoubleSupplier secondsLeft);
+
+    /** The route cache's running totals ({@code cache.*{cache=postern.route.cache}}); once. */
+    void routeCache(Supplier<CacheCounts> counts);
+
+    /** One pooled backend's state ({@code postern.backend.up/draining/sessions{backend}}); once per backend. */
+    void backend(String backend, BooleanSupplier up, BooleanSupplier draining, LongSupplier sessions);
+
     void relayStarted();
 
     void relayEnded();
@@ -37,6 +57,11 @@ public interface ProxyMetrics {
         @Override public void loginRejected() { }
         @Override public void tlsHandshake(String listener, String outcome, String reason) { }
         @Override public void tlsResumed(String listener) { }
+        @Override public void tlsReload(String outcome) { }
+        @Override public void certificateExpiry(String name, DoubleSupplier secondsLeft) { }
+        @Override public void routeCache(Supplier<CacheCounts> counts) { }
+        @Override public void backend(String backend, BooleanSupplier up, BooleanSupplier draining,
+                                      LongSupplier sessions) { }
         @Override public void relayStarted() { }
         @Override public void relayEnded() { }
         @Override public void limitHit(String limit) { }

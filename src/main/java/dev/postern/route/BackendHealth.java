@@ -2,8 +2,7 @@ package dev.postern.route;
 
 import dev.postern.config.HealthConfig;
 import dev.postern.config.HostPort;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.postern.metrics.ProxyMetrics;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -71,19 +70,18 @@ public final class BackendHealth {
         }
     }
 
-    /** Adds a backend (once; the first pool's health settings win for a backend shared by pools). */
+    /**
+     * Adds a backend once. Pools that share a backend must agree on its health and draining settings (the
+     * configuration refuses anything else), so which pool registers it first does not matter.
+     */
     public void register(HostPort address, HealthConfig config, boolean draining) {
         entries.computeIfAbsent(address, a -> new Entry(a, config)).draining = draining;
     }
 
-    public void bindMetrics(MeterRegistry registry) {
+    /** Registers each backend's up, draining and sessions gauges (call once, after every register). */
+    public void bindMetrics(ProxyMetrics metrics) {
         for (Entry e : entries.values()) {
-            Gauge.builder("postern.backend.up", e, x -> x.up ? 1 : 0).tag("backend", e.address.toString())
-                    .description("1 when the backend passes its health checks").register(registry);
-            Gauge.builder("postern.backend.draining", e, x -> x.draining ? 1 : 0).tag("backend", e.address.toString())
-                    .register(registry);
-            Gauge.builder("postern.backend.sessions", e.sessions, LongAdder::doubleValue)
-                    .tag("backend", e.address.toString()).description("relayed sessions on the backend").register(registry);
+            metrics.backend(e.address.toString(), () -> e.up, () -> e.draining, e.sessions::sum);
         }
     }
 

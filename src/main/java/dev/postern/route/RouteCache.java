@@ -6,8 +6,8 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import com.github.benmanes.caffeine.cache.Ticker;
 import com.github.benmanes.caffeine.cache.stats.CacheStats;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import dev.postern.metrics.CacheCounts;
+import dev.postern.metrics.ProxyMetrics;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -114,9 +114,16 @@ public final class RouteCache {
         return cache == null ? CacheStats.empty() : cache.synchronous().stats();
     }
 
-    public void bindMetrics(MeterRegistry registry) {
+    /** Registers the cache's meters (none when the cache is off). */
+    public void bindMetrics(ProxyMetrics metrics) {
         if (cache != null) {
-            CaffeineCacheMetrics.monitor(registry, cache, "postern.route.cache");
+            metrics.routeCache(this::counts);
         }
+    }
+
+    private CacheCounts counts() {
+        CacheStats s = cache.synchronous().stats();
+        return new CacheCounts(cache.synchronous().estimatedSize(), s.hitCount(), s.missCount(), s.loadCount(),
+                s.loadSuccessCount(), s.loadFailureCount(), s.totalLoadTime(), s.evictionCount(), s.evictionWeight());
     }
 }

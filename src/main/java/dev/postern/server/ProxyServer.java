@@ -64,7 +64,6 @@ public final class ProxyServer implements AutoCloseable {
     private final ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
     private final Map<String, Channel> listeners = new LinkedHashMap<>();
     private final MicrometerProxyMetrics metrics;
-    private final MeterRegistry registry;
     private final ScheduledExecutorService scheduler;
     private final BackendHealth health = new BackendHealth();
     private RouteChain sources;
@@ -87,7 +86,6 @@ public final class ProxyServer implements AutoCloseable {
             return t;
         }, null, false);
         this.metrics = new MicrometerProxyMetrics(registry);
-        this.registry = registry;
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "postern-routes");
             t.setDaemon(true);
@@ -108,10 +106,10 @@ public final class ProxyServer implements AutoCloseable {
         RouteCache cache = new RouteCache(sources, new RouteCache.Settings(c.enabled(), c.ttl(), c.negativeTtl(),
                 c.refresh(), c.maxEntries()), Ticker.systemTicker(), ForkJoinPool.commonPool());
         sources.onChange(cache::invalidateAll);
-        cache.bindMetrics(registry);
+        cache.bindMetrics(metrics);
         config.pools().values().forEach(pool -> pool.backends().forEach(b ->
                 health.register(b.address(), pool.health(), b.draining())));
-        health.bindMetrics(registry);
+        health.bindMetrics(metrics);
         router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
     }
 
@@ -130,11 +128,10 @@ public final class ProxyServer implements AutoCloseable {
     private void bindAll() throws StartupException {
         if (config.listeners().stream().anyMatch(ListenerConfig::usesTls)) {
             try {
-                tls = ServerTls.load(config.tls(), config.timeouts().tlsHandshake());
+                tls = ServerTls.load(config.tls(), config.timeouts().tlsHandshake(), metrics);
             } catch (TlsSetupException e) {
                 throw new StartupException(e.getMessage(), e);
             }
-            tls.bindMetrics(registry);
             tls.start(scheduler);
         }
         try {

@@ -5,13 +5,11 @@ import dev.postern.config.BackendTlsConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.config.TlsMode;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.ReferenceCountUtil;
@@ -33,13 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class BackendTlsContexts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackendTlsContexts.class);
-
-    /** AEAD suites with forward secrecy, as on the client-facing side; a pool's {@code ciphers} replace them. */
-    static final List<String> DEFAULT_CIPHERS = List.of(
-            "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
-            "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
-            "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256");
 
     /** No pool speaks TLS. */
     public static final BackendTlsContexts NONE = new BackendTlsContexts(Map.of(), List.of());
@@ -88,15 +79,6 @@ public final class BackendTlsContexts implements AutoCloseable {
         return byBackend.get(backend);
     }
 
-    /**
-     * A TLS handler for a connection that must speak TLS from its first byte (an implicit-TLS backend, for health
-     * checks), else null.
-     */
-    public SslHandler newImplicitHandler(HostPort backend, ByteBufAllocator alloc) {
-        BackendTls tls = byBackend.get(backend);
-        return tls == null || tls.mode() != TlsMode.IMPLICIT ? null : tls.newHandler(alloc, backend);
-    }
-
     /** Releases the contexts (handlers still open keep theirs until they close); once. */
     @Override
     public void close() {
@@ -108,7 +90,8 @@ public final class BackendTlsContexts implements AutoCloseable {
     private static SslContext context(String pool, BackendTlsConfig tls, String providerName) throws TlsSetupException {
         String key = "pools." + pool + ".tls";
         SslProvider provider = provider(providerName);
-        List<String> ciphers = tls.ciphers().isEmpty() ? DEFAULT_CIPHERS : tls.ciphers();
+        // The client-facing AEAD list unless the pool names its own.
+        List<String> ciphers = tls.ciphers().isEmpty() ? ServerContextFactory.CIPHERS : tls.ciphers();
         checkCiphers(key, tls.ciphers(), provider);
         SslContextBuilder builder = SslContextBuilder.forClient()
                 .sslProvider(provider)

@@ -16,6 +16,13 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * Accepts a server's chain exactly when the SHA-256 fingerprint of its leaf certificate is one of the pinned
  * ones. No CA, name or validity-period check: the pin names the one certificate trusted (an operator pins a
  * backend's self-signed certificate, and replaces the pin when the certificate changes).
+ *
+ * <p>Why not Netty's {@code FingerprintTrustManagerFactory} (SHA-256 builder): it does the same comparison, but a
+ * mismatch throws a plain {@code CertificateException("server certificate with unknown fingerprint: CN=...")}. That
+ * names neither the fingerprint the backend sent (the one value an operator needs to fix {@code pin_sha256}) nor
+ * the setting, and its type cannot be told from other certificate failures, so {@link BackendTls#failureReason}
+ * could only guess from its text. Ours says "pin mismatch: the backend's certificate (CN=..., SHA-256 AB:CD:...)
+ * is not in pin_sha256", which BackendTlsIT and BackendTlsContextsIT hold it to.
  */
 final class PinningTrustManager extends X509ExtendedTrustManager {
     private static final X509Certificate[] NO_ISSUERS = new X509Certificate[0];

@@ -29,7 +29,10 @@ final class ServerContextFactory {
     /** TLS 1.2 and 1.3 only (RFC 8996 retired 1.0/1.1). */
     static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
 
-    /** AEAD suites with forward secrecy only; TLS 1.3 suites are all AEAD. Server order wins. */
+    /**
+     * AEAD suites with forward secrecy only; TLS 1.3 suites are all AEAD. Server order wins. The one list: backend
+     * pools without their own {@code ciphers} use it too (BackendTlsContexts).
+     */
     static final List<String> CIPHERS = List.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",

@@ -3,9 +3,6 @@ package dev.postern.tls;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TlsConfig;
 import dev.postern.metrics.ProxyMetrics;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.ChannelHandler;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
@@ -37,35 +34,74 @@ import org.slf4j.LoggerFactory;
  * new handshakes, while open sessions keep theirs. A replacement that cannot be used (unreadable, key mismatch,
  * expired) leaves the running generation in place, is logged and counted. Session ticket keys are rotated on a
  * schedule and shared by every generation.
+ *
+ * <p>Concurrency: everything a reload changes is one immutable {@link State} in one {@link AtomicReference}.
+ * Handshakes on every event loop read it without a lock; a reload (the watcher's thread, or SIGHUP's) builds the
+ * new generation outside any lock, since that reads files, then swaps it in with compare-and-set. Two racing
+ * reloads both land, one after the other, and neither generation leaks: each swap retires what it replaced. No
+ * {@code volatile} fields and no {@code synchronized}: one idiom, and no handshake ever waits for file I/O.
  */
 public final class ServerTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
+    /** An event loop may be between {@link #select} and creating its engine from a generation just replaced. */
+    private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
 
     private final TlsConfig config;
     private final SslProvider provider;
     private final Duration handshakeTimeout;
+    private final ProxyMetrics metrics;
     private final TicketKeys tickets = new TicketKeys();
-    private final AtomicReference<TlsSnapshot> current = new AtomicReference<>();
-    private final Map<Path, Object> stamps = new HashMap<>();
-    private static final long RETIRE_AFTER_SECONDS = 30;
-    private final java.util.Queue<TlsSnapshot> retired = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    private volatile ScheduledExecutorService scheduler;
-    private Counter reloadOk;
-    private Counter reloadFailed;
+    /** Null once closed. */
+    private final AtomicReference<State> state = new AtomicReference<>();
 
-    private ServerTls(TlsConfig config, Duration handshakeTimeout) {
+    /**
+     * @param contexts the generation new handshakes use
+     * @param stamps the certificate and key files' modification stamps at the last reload attempt
+     * @param retired replaced generations, released once their grace period has passed (or on close)
+     */
+    private record State(TlsSnapshot contexts, Map<Path, Object> stamps, List<Retired> retired) {
+        State replacedBy(TlsSnapshot fresh, Map<Path, Object> newStamps, Instant now) {
+            List<Retired> kept = new ArrayList<>(retired);
+            kept.add(new Retired(contexts, now.plus(RETIRE_AFTER)));
+            return new State(fresh, newStamps, List.copyOf(kept));
+        }
+
+        State withStamps(Map<Path, Object> newStamps) {
+            return new State(contexts, newStamps, retired);
+        }
+
+        State withoutRetired(List<Retired> released) {
+            return new State(contexts, stamps, retired.stream().filter(r -> !released.contains(r)).toList());
+        }
+    }
+
+    private record Retired(TlsSnapshot contexts, Instant releaseAt) {
+    }
+
+    private ServerTls(TlsConfig config, Duration handshakeTimeout, ProxyMetrics metrics) {
         this.config = config;
         this.provider = ServerContextFactory.provider(config.provider());
         this.handshakeTimeout = handshakeTimeout;
+        this.metrics = metrics;
     }
 
+    /** Loads without counting (tests). */
     public static ServerTls load(TlsConfig config, Duration handshakeTimeout) throws TlsSetupException {
-        ServerTls tls = new ServerTls(config, handshakeTimeout);
-        tls.current.set(tls.build(false));
-        tls.stamps.putAll(tls.stampFiles());
-        TlsSnapshot s = tls.current.get();
+        return load(config, handshakeTimeout, ProxyMetrics.NOOP);
+    }
+
+    /** Builds the first generation and registers its expiry gauges; reloads are counted on {@code metrics}. */
+    public static ServerTls load(TlsConfig config, Duration handshakeTimeout, ProxyMetrics metrics)
+            throws TlsSetupException {
+        ServerTls tls = new ServerTls(config, handshakeTimeout, metrics);
+        Map<Path, Object> stamps = tls.stampFiles();
+        TlsSnapshot first = tls.build(false);
+        tls.state.set(new State(first, stamps, List.of()));
+        for (String name : first.notAfter().keySet()) {
+            metrics.certificateExpiry(name, () -> tls.secondsLeft(name));
+        }
         LOG.info("TLS ready: provider {}, protocols {}, {} certificate set(s), ciphers {}", tls.provider,
-                ServerContextFactory.PROTOCOLS, s.notAfter().size(), ServerContextFactory.CIPHERS);
+                ServerContextFactory.PROTOCOLS, first.notAfter().size(), ServerContextFactory.CIPHERS);
         return tls;
     }
 
@@ -114,65 +150,63 @@ public final class ServerTls implements AutoCloseable {
     }
 
     /** Rebuilds every context from the files; on failure keeps the running ones. Returns true when swapped. */
-    public synchronized boolean reload() {
+    public boolean reload() {
+        // Stamped before the build: a file that changes while it is read is seen as changed at the next check.
+        Map<Path, Object> stamps = stampFiles();
+        TlsSnapshot fresh;
         try {
-            TlsSnapshot fresh = build(true);
-            TlsSnapshot old = current.getAndSet(fresh);
-            retire(old);
-            stamps.clear();
-            stamps.putAll(stampFiles());
-            if (reloadOk != null) {
-                reloadOk.increment();
-            }
-            LOG.warn("TLS certificates reloaded: new handshakes use them, open sessions keep theirs");
-            return true;
+            fresh = build(true);
         } catch (TlsSetupException | RuntimeException e) {
-            stamps.clear();
-            stamps.putAll(stampFiles());
-            if (reloadFailed != null) {
-                reloadFailed.increment();
-            }
+            state.updateAndGet(s -> s == null ? null : s.withStamps(stamps));
+            metrics.tlsReload("failed");
             LOG.error("TLS reload refused, keeping the current certificates: {}", e.getMessage());
             return false;
         }
+        Instant now = Instant.now();
+        for (State old = state.get(); ; old = state.get()) {
+            if (old == null) {
+                fresh.release(); // closed meanwhile
+                return false;
+            }
+            if (state.compareAndSet(old, old.replacedBy(fresh, stamps, now))) {
+                break;
+            }
+        }
+        metrics.tlsReload("ok");
+        LOG.warn("TLS certificates reloaded: new handshakes use them, open sessions keep theirs");
+        releaseRetired(now);
+        return true;
     }
 
-    /** Reloads when any certificate or key file changed since the last attempt. */
-    public synchronized boolean reloadIfChanged() {
-        Map<Path, Object> now = stampFiles();
-        if (now.equals(stamps)) {
+    /** Reloads when any certificate or key file changed since the last attempt; releases retired generations. */
+    public boolean reloadIfChanged() {
+        releaseRetired(Instant.now());
+        State s = state.get();
+        if (s == null || stampFiles().equals(s.stamps())) {
             return false;
         }
         return reload();
     }
 
     /**
-     * Releases a replaced generation after a grace period: an event loop may be between {@link #select} and
-     * creating its engine from it right now. Engines hold their own reference, so open sessions never depend on it.
+     * Releases the replaced generations whose grace period is over: engines hold their own reference, so open
+     * sessions never depend on a generation. Whoever removes one from the state releases it, exactly once.
      */
-    private void retire(TlsSnapshot old) {
-        ScheduledExecutorService s = scheduler;
-        if (s == null) {
-            old.release();
-            return;
-        }
-        retired.add(old);
-        try {
-            s.schedule(() -> {
-                if (retired.remove(old)) {
-                    old.release();
-                }
-            }, RETIRE_AFTER_SECONDS, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.RejectedExecutionException e) {
-            if (retired.remove(old)) {
-                old.release();
+    private void releaseRetired(Instant now) {
+        for (State old = state.get(); old != null; old = state.get()) {
+            List<Retired> due = old.retired().stream().filter(r -> !r.releaseAt().isAfter(now)).toList();
+            if (due.isEmpty()) {
+                return;
+            }
+            if (state.compareAndSet(old, old.withoutRetired(due))) {
+                due.forEach(r -> r.contexts().release());
+                return;
             }
         }
     }
 
-    /** Watches the files and rotates ticket keys, on {@code scheduler}. */
+    /** Watches the files (which also releases retired generations) and rotates ticket keys, on {@code scheduler}. */
     public void start(ScheduledExecutorService scheduler) {
-        this.scheduler = scheduler;
         long check = config.reloadInterval().toMillis();
         scheduler.scheduleWithFixedDelay(this::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
         long rotate = config.sessions().ticketKeyRotation().toMillis();
@@ -182,7 +216,11 @@ public final class ServerTls implements AutoCloseable {
     /** A new ticket-encrypting key for every context; tickets under the previous key still resume. */
     public void rotateTicketKeys() {
         var keys = tickets.rotate();
-        for (SslContext ctx : current.get().all()) {
+        State s = state.get();
+        if (s == null) {
+            return;
+        }
+        for (SslContext ctx : s.contexts().all()) {
             if (ctx instanceof ReferenceCountedOpenSslContext openssl) {
                 openssl.sessionContext().setTicketKeys(keys);
             }
@@ -206,19 +244,18 @@ public final class ServerTls implements AutoCloseable {
         return out;
     }
 
-    public void bindMetrics(MeterRegistry registry) {
-        reloadOk = Counter.builder("postern.tls.reloads").tag("outcome", "ok").register(registry);
-        reloadFailed = Counter.builder("postern.tls.reloads").tag("outcome", "failed").register(registry);
-        for (String name : current.get().notAfter().keySet()) {
-            Gauge.builder("postern.tls.certificate.expiry", this, t -> t.secondsLeft(name))
-                    .tag("name", name).baseUnit("seconds").description("seconds until the certificate expires")
-                    .register(registry);
-        }
+    private double secondsLeft(String name) {
+        State s = state.get();
+        Instant notAfter = s == null ? null : s.contexts().notAfter().get(name);
+        return notAfter == null ? Double.NaN : Duration.between(Instant.now(), notAfter).toSeconds();
     }
 
-    private double secondsLeft(String name) {
-        Instant notAfter = current.get().notAfter().get(name);
-        return notAfter == null ? Double.NaN : Duration.between(Instant.now(), notAfter).toSeconds();
+    private TlsSnapshot current() {
+        State s = state.get();
+        if (s == null) {
+            throw new IllegalStateException("TLS contexts closed");
+        }
+        return s.contexts();
     }
 
     public SslProvider provider() {
@@ -227,12 +264,12 @@ public final class ServerTls implements AutoCloseable {
 
     /** The context for a server name (SNI), or the default one. */
     public SslContext select(String serverName) {
-        return current.get().select(serverName, true);
+        return current().select(serverName, true);
     }
 
     /** The context for a server name (SNI) and a client that can or cannot verify an ECDSA certificate. */
     SslContext select(String serverName, boolean acceptsEcdsa) {
-        return current.get().select(serverName, acceptsEcdsa);
+        return current().select(serverName, acceptsEcdsa);
     }
 
     /**
@@ -255,17 +292,15 @@ public final class ServerTls implements AutoCloseable {
 
     /** Seconds until the named certificate set expires (for tests and the admin API). */
     public Instant notAfter(String name) {
-        return Objects.requireNonNull(current.get().notAfter().get(name), name);
+        return Objects.requireNonNull(current().notAfter().get(name), name);
     }
 
     @Override
     public void close() {
-        TlsSnapshot s = current.getAndSet(null);
+        State s = state.getAndSet(null);
         if (s != null) {
-            s.release();
-        }
-        for (TlsSnapshot r; (r = retired.poll()) != null; ) {
-            r.release();
+            s.contexts().release();
+            s.retired().forEach(r -> r.contexts().release());
         }
     }
 }

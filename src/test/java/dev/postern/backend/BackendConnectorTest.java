@@ -63,7 +63,8 @@ import org.junit.jupiter.api.Test;
 class BackendConnectorTest {
     private static final String PASSWORD = TestSecrets.register("loopback-pass");
     /** One failure takes a backend down; no active checks. */
-    private static final HealthConfig FALL_ONE = new HealthConfig(false, Duration.ofHours(1), Duration.ofSeconds(1), 1, 1);
+    private static final HealthConfig FALL_ONE = HealthConfig.of(Map.of("enabled", false, "interval", "1h",
+            "timeout", "1s", "rise", 1, "fall", 1));
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -118,8 +119,7 @@ class BackendConnectorTest {
 
     /** The same, with every backend of the pool draining or not. */
     private Future<LoginResult> login(Backend first, Backend second, boolean draining) throws Exception {
-        PoolConfig config = new PoolConfig("main", List.of(new BackendConfig(first.address(), 1),
-                new BackendConfig(second.address(), 1)), FALL_ONE);
+        PoolConfig config = PoolConfig.of("main", Map.of("backends", List.of(first.address(), second.address())));
         config.backends().forEach(b -> health.register(b.address(), FALL_ONE, draining));
         Pool pool = new Pool(config);
         String user = null;

@@ -1,5 +1,6 @@
 package dev.postern.backend;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import dev.postern.config.TimeoutsConfig;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
 import dev.postern.tls.BackendTlsContexts;
+import dev.postern.testing.Ports;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -24,19 +26,19 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** Active health checks against real loopback servers: greeting, wrong greeting, silence, nothing listening. */
 class BackendHealthCheckerTest {
-    private static final HealthConfig FAST = new HealthConfig(true, Duration.ofMillis(50), Duration.ofMillis(300), 2, 2);
+    /** The shortest interval the config allows. */
+    private static final HealthConfig FAST = HealthConfig.of(Map.of("interval", "100ms", "timeout", "300ms"));
     private static final Duration BOUND = Duration.ofSeconds(10);
 
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -112,28 +114,12 @@ class BackendHealthCheckerTest {
         checker.start();
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + BOUND.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + BOUND.toSeconds() + " s: " + what);
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-        }
-    }
-
-    private static HostPort closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return new HostPort("127.0.0.1", s.getLocalPort());
-        }
-    }
-
     @Test
     void aBackendThatGreetsStaysUpAndIsCheckedEveryInterval() throws Exception {
         FakeBackend ok = new FakeBackend("* OK [CAPABILITY IMAP4rev1] Dovecot ready.");
         health.register(ok.address(), FAST, false);
         start();
-        await(() -> ok.connections.get() >= 3, "three checks");
+        await("three checks").atMost(BOUND).until(() -> ok.connections.get() >= 3);
         assertTrue(health.isUp(ok.address()));
     }
 
@@ -145,16 +131,16 @@ class BackendHealthCheckerTest {
         health.recordFailure(ok.address(), "test");
         assertFalse(health.isUp(ok.address()));
         start();
-        await(() -> health.isUp(ok.address()), "back up");
+        await("back up").atMost(BOUND).until(() -> health.isUp(ok.address()));
         assertTrue(ok.connections.get() >= FAST.rise(), "up after fewer than rise checks: " + ok.connections.get());
     }
 
     @Test
     void nothingListeningTakesABackendDown() throws Exception {
-        HostPort closed = closedPort();
+        HostPort closed = new HostPort("127.0.0.1", Ports.closedPort());
         health.register(closed, FAST, false);
         start();
-        await(() -> !health.isUp(closed), "down");
+        await("down").atMost(BOUND).until(() -> !health.isUp(closed));
     }
 
     @Test
@@ -162,7 +148,7 @@ class BackendHealthCheckerTest {
         FakeBackend silent = new FakeBackend(null);
         health.register(silent.address(), FAST, false);
         start();
-        await(() -> !health.isUp(silent.address()), "down");
+        await("down").atMost(BOUND).until(() -> !health.isUp(silent.address()));
         assertTrue(silent.connections.get() >= FAST.fall(), "down after fewer than fall checks");
     }
 
@@ -171,7 +157,7 @@ class BackendHealthCheckerTest {
         FakeBackend bye = new FakeBackend("* BYE too many connections");
         health.register(bye.address(), FAST, false);
         start();
-        await(() -> !health.isUp(bye.address()), "down");
+        await("down").atMost(BOUND).until(() -> !health.isUp(bye.address()));
     }
 
     @Test
@@ -179,13 +165,13 @@ class BackendHealthCheckerTest {
         FakeBackend flaky = new FakeBackend("* OK ready");
         health.register(flaky.address(), FAST, false);
         start();
-        await(() -> flaky.connections.get() >= 2, "checked");
+        await("checked").atMost(BOUND).until(() -> flaky.connections.get() >= 2);
         assertTrue(health.isUp(flaky.address()));
 
         flaky.greeting = "* BYE maintenance";
-        await(() -> !health.isUp(flaky.address()), "down");
+        await("down").atMost(BOUND).until(() -> !health.isUp(flaky.address()));
         flaky.greeting = "* OK back";
-        await(() -> health.isUp(flaky.address()), "up again");
+        await("up again").atMost(BOUND).until(() -> health.isUp(flaky.address()));
     }
 
     @Test
@@ -193,9 +179,9 @@ class BackendHealthCheckerTest {
         FakeBackend checked = new FakeBackend("* OK ready");
         FakeBackend unchecked = new FakeBackend("* OK ready");
         health.register(checked.address(), FAST, false);
-        health.register(unchecked.address(), new HealthConfig(false, FAST.interval(), FAST.timeout(), 2, 2), false);
+        health.register(unchecked.address(), HealthConfig.of(Map.of("enabled", false, "interval", "100ms", "timeout", "300ms")), false);
         start();
-        await(() -> checked.connections.get() >= 5, "five checks of the other backend");
+        await("five checks of the other backend").atMost(BOUND).until(() -> checked.connections.get() >= 5);
         assertEquals(0, unchecked.connections.get());
     }
 }

@@ -433,9 +433,8 @@ class BackendLoginHandlerTest {
     // ---- STARTTLS -----------------------------------------------------------------------------------------------
 
     private static BackendTlsContexts startTls() throws Exception {
-        BackendTlsConfig tls = new BackendTlsConfig(TlsMode.STARTTLS, null, true, null, List.of(), true,
-                BackendTlsConfig.DEFAULT_PROTOCOLS, List.of());
-        PoolConfig pool = new PoolConfig("secure", List.of(new BackendConfig(BACKEND, 1)), HealthConfig.DEFAULTS, tls);
+        PoolConfig pool = PoolConfig.of("secure", Map.of("backends", List.of(BACKEND),
+                "tls", Map.of("mode", "starttls", "insecure", true)));
         return BackendTlsContexts.build(Map.of("secure", pool), "jdk", Duration.ofSeconds(5));
     }
 

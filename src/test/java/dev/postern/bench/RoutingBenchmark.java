@@ -1,9 +1,6 @@
 package dev.postern.bench;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import dev.postern.config.BackendConfig;
-import dev.postern.config.HealthConfig;
-import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.route.BackendHealth;
 import dev.postern.route.LoginNames;
@@ -84,12 +81,11 @@ public final class RoutingBenchmark {
                 Duration.ofMinutes(1), Duration.ofMinutes(30), 2L * CACHE_USERS), Ticker.systemTicker(),
                 ForkJoinPool.commonPool());
         // addresses only hashed, never connected to
-        List<BackendConfig> backends = List.of(new BackendConfig(new HostPort("127.0.0.1", 10143), 1),
-                new BackendConfig(new HostPort("127.0.0.1", 11143), 1), new BackendConfig(new HostPort("127.0.0.1", 12143), 2));
+        PoolConfig pool = PoolConfig.of("main", Map.of("backends",
+                List.of("127.0.0.1:10143", "127.0.0.1:11143", Map.of("address", "127.0.0.1:12143", "weight", 2))));
         BackendHealth health = new BackendHealth();
-        backends.forEach(b -> health.register(b.address(), HealthConfig.DEFAULTS, false));
-        Router router = new Router(cache, Map.of("main", new PoolConfig("main", backends)), null, health,
-                LoginNames.DEFAULT);
+        pool.backends().forEach(b -> health.register(b.address(), pool.health(), false));
+        Router router = new Router(cache, Map.of("main", pool), null, health, LoginNames.DEFAULT);
 
         LookupRequest[] requests = new LookupRequest[CACHE_USERS];
         InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);

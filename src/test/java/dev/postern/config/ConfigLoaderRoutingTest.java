@@ -105,21 +105,42 @@ class ConfigLoaderRoutingTest {
         HostPort a = HostPort.parse("10.0.0.1:143");
         HostPort b = HostPort.parse("10.0.0.2:143");
         HostPort c = HostPort.parse("10.0.0.3:143");
-        assertEquals(new PoolConfig("main", List.of(new BackendConfig(a, 1), new BackendConfig(b, 2), new BackendConfig(c, 1, true)),
-                new HealthConfig(true, Duration.ofSeconds(2), Duration.ofMillis(500), 3, 1)), config.pools().get("main"));
-        assertEquals(new PoolConfig("archive", List.of(new BackendConfig(HostPort.parse("10.0.1.1:10143"), 1)),
-                new HealthConfig(false, Duration.ofSeconds(5), Duration.ofSeconds(3), 2, 2)), config.pools().get("archive"));
+        PoolConfig main = config.pools().get("main");
+        assertEquals("main", main.name());
+        assertEquals(List.of(a, b, c), main.backends().stream().map(BackendConfig::address).toList());
+        assertEquals(List.of(1, 2, 1), main.backends().stream().map(BackendConfig::weight).toList());
+        assertEquals(List.of(false, false, true), main.backends().stream().map(BackendConfig::draining).toList());
+        HealthConfig health = main.health();
+        assertEquals(true, health.enabled());
+        assertEquals(Duration.ofSeconds(2), health.interval());
+        assertEquals(Duration.ofMillis(500), health.timeout());
+        assertEquals(3, health.rise());
+        assertEquals(1, health.fall());
+        PoolConfig archive = config.pools().get("archive");
+        assertEquals(List.of(HostPort.parse("10.0.1.1:10143")), archive.backends().stream().map(BackendConfig::address).toList());
+        assertEquals(HealthConfig.of(Map.of("enabled", false)), archive.health(), "the other health keys keep their defaults");
+        assertEquals(List.of("main", "archive"), List.copyOf(config.pools().keySet()), "the file's order");
 
         RoutesConfig routes = config.routes();
         assertEquals("main", routes.defaultPool());
         // Keys stay as written; StaticRouteSource normalizes them with the login_names rules, like a login.
         assertEquals(Map.of("Boss@Example.org", "archive", "ops@example.org", "10.9.9.9:143"), routes.staticRoutes());
-        assertEquals(new LoginNameConfig(true, "example.org", List.of("old.example", "legacy.example"), true), routes.loginNames());
-        assertEquals(new RoutesConfig.CacheConfig(true, Duration.ofMinutes(10), Duration.ofSeconds(20), Duration.ofMinutes(2), 5000),
-                routes.cache());
+        LoginNameConfig names = routes.loginNames();
+        assertEquals(true, names.lowercase());
+        assertEquals("example.org", names.defaultDomain());
+        assertEquals(List.of("old.example", "legacy.example"), names.stripDomains());
+        assertEquals(true, names.sendNormalized());
+        RoutesConfig.CacheConfig cache = routes.cache();
+        assertEquals(true, cache.enabled());
+        assertEquals(Duration.ofMinutes(10), cache.ttl());
+        assertEquals(Duration.ofSeconds(20), cache.negativeTtl());
+        assertEquals(Duration.ofMinutes(2), cache.refresh());
+        assertEquals(5000, cache.maxEntries());
 
         assertEquals(4, routes.sources().size());
-        assertEquals(new RouteSourceConfig.File(dir.resolve("routes/users.csv"), Duration.ofMillis(500)), routes.sources().get(0));
+        RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
+        assertEquals(dir.resolve("routes/users.csv"), file.path(), "resolved against the config file's folder");
+        assertEquals(Duration.ofMillis(500), file.checkInterval());
 
         RouteSourceConfig.Rules rules = assertInstanceOf(RouteSourceConfig.Rules.class, routes.sources().get(1));
         assertEquals(3, rules.rules().size());
@@ -133,13 +154,25 @@ class ConfigLoaderRoutingTest {
         assertEquals("$2.internal:143", regex.target());
         assertEquals("vip-.*", rules.rules().get(2).pattern().pattern());
 
-        assertEquals(new RouteSourceConfig.Http(URI.create("http://127.0.0.1:8080/auth"), Duration.ofSeconds(2), true,
-                Map.of("X-Postern-Instance", "edge-1"), 64), routes.sources().get(2));
+        RouteSourceConfig.Http http = assertInstanceOf(RouteSourceConfig.Http.class, routes.sources().get(2));
+        assertEquals(URI.create("http://127.0.0.1:8080/auth"), http.url());
+        assertEquals(Duration.ofSeconds(2), http.timeout());
+        assertEquals(true, http.sendPassword());
+        assertEquals(Map.of("X-Postern-Instance", "edge-1"), http.headers());
+        assertEquals(64, http.maxConcurrent());
 
         RouteSourceConfig.Ldap ldap = assertInstanceOf(RouteSourceConfig.Ldap.class, routes.sources().get(3));
-        assertEquals(new RouteSourceConfig.Ldap(List.of(URI.create("ldap://127.0.0.1:389"), URI.create("ldaps://ldap2.example.org")),
-                "cn=postern,dc=example,dc=org", BIND_PASSWORD, "dc=example,dc=org", "(mail=%u)", "mailRoutingHost", 10143, 8,
-                Duration.ofSeconds(1), 3, 50), ldap);
+        assertEquals(List.of(URI.create("ldap://127.0.0.1:389"), URI.create("ldaps://ldap2.example.org")), ldap.urls());
+        assertEquals("cn=postern,dc=example,dc=org", ldap.bindDn());
+        assertEquals(BIND_PASSWORD, ldap.bindPassword());
+        assertEquals("dc=example,dc=org", ldap.baseDn());
+        assertEquals("(mail=%u)", ldap.filter());
+        assertEquals("mailRoutingHost", ldap.attribute());
+        assertEquals(10143, ldap.defaultPort());
+        assertEquals(8, ldap.poolSize());
+        assertEquals(Duration.ofSeconds(1), ldap.timeout());
+        assertEquals(3, ldap.threads());
+        assertEquals(50, ldap.queue());
         assertTrue(!ldap.toString().contains(BIND_PASSWORD), "the bind password shows in toString()");
     }
 
@@ -157,11 +190,27 @@ class ConfigLoaderRoutingTest {
         assertEquals(RoutesConfig.CacheConfig.DEFAULTS, routes.cache());
         assertEquals(LoginNameConfig.DEFAULTS, routes.loginNames());
         assertEquals(HealthConfig.DEFAULTS, config.pools().get("main").health());
-        assertEquals(new RouteSourceConfig.File(dir.resolve("routes.yaml"), Duration.ofSeconds(2)), routes.sources().get(0));
-        assertEquals(new RouteSourceConfig.Http(URI.create("https://auth.example.org/mail"), Duration.ofSeconds(5), false,
-                Map.of(), 256), routes.sources().get(1));
-        assertEquals(new RouteSourceConfig.Ldap(List.of(URI.create("ldap://127.0.0.1")), null, null, "dc=example,dc=org",
-                "(uid=%u)", "mailHost", 143, 4, Duration.ofSeconds(3), 4, 1000), routes.sources().get(2));
+        RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
+        assertEquals(dir.resolve("routes.yaml"), file.path());
+        assertEquals(Duration.ofSeconds(2), file.checkInterval());
+        RouteSourceConfig.Http http = assertInstanceOf(RouteSourceConfig.Http.class, routes.sources().get(1));
+        assertEquals(URI.create("https://auth.example.org/mail"), http.url());
+        assertEquals(Duration.ofSeconds(5), http.timeout());
+        assertEquals(false, http.sendPassword());
+        assertEquals(Map.of(), http.headers());
+        assertEquals(256, http.maxConcurrent());
+        RouteSourceConfig.Ldap ldap = assertInstanceOf(RouteSourceConfig.Ldap.class, routes.sources().get(2));
+        assertEquals(List.of(URI.create("ldap://127.0.0.1")), ldap.urls());
+        assertNull(ldap.bindDn());
+        assertNull(ldap.bindPassword());
+        assertEquals("dc=example,dc=org", ldap.baseDn());
+        assertEquals("(uid=%u)", ldap.filter());
+        assertEquals("mailHost", ldap.attribute());
+        assertEquals(143, ldap.defaultPort());
+        assertEquals(4, ldap.poolSize());
+        assertEquals(Duration.ofSeconds(3), ldap.timeout());
+        assertEquals(4, ldap.threads());
+        assertEquals(1000, ldap.queue());
     }
 
     @Test

@@ -26,8 +26,10 @@ class ConfigLoaderTest {
         PosternConfig config = ConfigLoader.load(file);
 
         assertEquals(List.of(
-                        new ListenerConfig("imaps", new HostPort("127.0.0.1", 1993), TlsMode.IMPLICIT, true),
-                        new ListenerConfig("imap", new HostPort("127.0.0.1", 1143), TlsMode.STARTTLS, true)),
+                        ListenerConfig.of(Map.of("name", "imaps", "bind", "127.0.0.1:1993", "tls", "implicit",
+                                "require_tls", true, "alpn", "optional")),
+                        ListenerConfig.of(Map.of("name", "imap", "bind", "127.0.0.1:1143", "tls", "starttls",
+                                "require_tls", true, "alpn", "optional"))),
                 config.listeners());
         assertEquals(dir.resolve("certs/postern.crt"), config.tls().certificate(), "resolved against conf/");
         assertEquals(dir.resolve("certs/postern.key"), config.tls().key());
@@ -51,8 +53,13 @@ class ConfigLoaderTest {
                 listeners:
                   - {name: plain, bind: "127.0.0.1:0", tls: none}
                 """);
-        assertEquals(List.of(new ListenerConfig("plain", new HostPort("127.0.0.1", 0), TlsMode.NONE, false)),
-                config.listeners());
+        ListenerConfig plain = config.listeners().get(0);
+        assertEquals(1, config.listeners().size());
+        assertEquals("plain", plain.name());
+        assertEquals(new HostPort("127.0.0.1", 0), plain.bind());
+        assertEquals(TlsMode.NONE, plain.tls());
+        assertEquals(false, plain.requireTls(), "the default without TLS");
+        assertEquals(ListenerConfig.Alpn.OPTIONAL, plain.alpn());
         assertEquals(LimitsConfig.DEFAULTS, config.limits());
         assertEquals(TimeoutsConfig.DEFAULTS, config.timeouts());
         assertEquals("Postern ready.", config.greeting());

@@ -35,7 +35,7 @@ class LoginInFlightTest {
     private static final String PASSWORD = TestSecrets.register("InFlight-Secret-9");
     private static final SessionContext SESSION = SessionContext.create("plain", null, null);
 
-    private final ImapCommandFramer framer = new ImapCommandFramer(LimitsConfig.DEFAULTS);
+    private final ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(LimitsConfig.DEFAULTS));
     private final EmbeddedChannel ch = new EmbeddedChannel(framer);
     private final List<Promise<LoginResult>> promises = new ArrayList<>();
     private final List<Integer> attempts = new ArrayList<>();

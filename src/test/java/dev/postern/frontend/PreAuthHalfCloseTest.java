@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
-import dev.postern.config.TlsMode;
 import dev.postern.imap.Credentials;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.BackendGateway;
@@ -26,6 +24,7 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,7 +33,7 @@ import org.junit.jupiter.api.Test;
  */
 class PreAuthHalfCloseTest {
     private static final ListenerConfig PLAIN =
-            new ListenerConfig("plain", new HostPort("127.0.0.1", 1143), TlsMode.NONE, false);
+            ListenerConfig.of(Map.of("name", "plain", "bind", "127.0.0.1:1143", "tls", "none"));
 
     @Test
     void commandsPipelinedBehindALoginSurviveAHalfCloseDuringTheLogin() {

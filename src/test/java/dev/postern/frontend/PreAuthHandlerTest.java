@@ -13,12 +13,10 @@ import static org.junit.jupiter.api.Assertions.fail;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
 import dev.postern.config.TlsConfig;
-import dev.postern.config.TlsMode;
 import dev.postern.imap.Credentials;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.BackendGateway;
@@ -49,6 +47,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,13 +64,13 @@ class PreAuthHandlerTest {
     private static final String PASSWORD = TestSecrets.register("Corr3ct-Horse");
 
     private static final ListenerConfig PLAIN =
-            new ListenerConfig("plain", new HostPort("127.0.0.1", 1143), TlsMode.NONE, false);
+            ListenerConfig.of(Map.of("name", "plain", "bind", "127.0.0.1:1143", "tls", "none"));
     private static final ListenerConfig STARTTLS_REQUIRED =
-            new ListenerConfig("imap", new HostPort("127.0.0.1", 143), TlsMode.STARTTLS, true);
+            ListenerConfig.of(Map.of("name", "imap", "bind", "127.0.0.1:143", "tls", "starttls"));
     private static final ListenerConfig STARTTLS_OPTIONAL =
-            new ListenerConfig("imap", new HostPort("127.0.0.1", 143), TlsMode.STARTTLS, false);
+            ListenerConfig.of(Map.of("name", "imap", "bind", "127.0.0.1:143", "tls", "starttls", "require_tls", false));
     private static final ListenerConfig IMPLICIT =
-            new ListenerConfig("imaps", new HostPort("127.0.0.1", 993), TlsMode.IMPLICIT, true);
+            ListenerConfig.of(Map.of("name", "imaps", "bind", "127.0.0.1:993", "tls", "implicit"));
 
     private static final String CAPS_LOGIN = "IMAP4rev1 SASL-IR ID LITERAL- AUTH=PLAIN AUTH=LOGIN";
     private static final String CAPS_STARTTLS_REQUIRED = "IMAP4rev1 SASL-IR ID LITERAL- STARTTLS LOGINDISABLED";
@@ -89,7 +88,8 @@ class PreAuthHandlerTest {
     @BeforeAll
     static void makeCertificate() throws Exception {
         certificate = certDir.resolve("server.crt");
-        TlsConfig config = new TlsConfig(certificate, certDir.resolve("server.key"), true);
+        TlsConfig config = TlsConfig.of(Map.of("certificate", certificate, "key", certDir.resolve("server.key"),
+                "self_signed_if_missing", true));
         SelfSignedCertificates.createIfMissing(config);
         serverTls = ServerTls.load(config, Duration.ofSeconds(10));
     }
@@ -188,7 +188,7 @@ class PreAuthHandlerTest {
             pairs31.append(i == 0 ? "" : " ").append("\"f").append(i).append("\" \"v\"");
         }
         pairs31.append(")\r\n");
-        LimitsConfig lenient = new LimitsConfig(65_536, 65_536, 8, 100, 100, 3, 262_144, 65_536);
+        LimitsConfig lenient = LimitsConfig.of(Map.of("max_bad_commands", 100));
         try (Session s = Session.greeted(PLAIN, lenient)) {
             s.send(pairs31.toString());
             s.send("b ID (\"" + "f".repeat(31) + "\" \"v\")\r\n");
@@ -839,7 +839,8 @@ class PreAuthHandlerTest {
 
     @Test
     void aLineTooLongGetsBadByeAndClose() {
-        LimitsConfig small = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+        LimitsConfig small = LimitsConfig.DEFAULTS.with(Map.of("max_line_bytes", 64, "max_literal_bytes", 100,
+                "max_literals", 2, "max_pipelined_bytes", 256, "max_backend_line_bytes", 1024));
         for (String input : List.of("x".repeat(65) + "\r\n", "x".repeat(200), "a NOOP\r\n" + "x".repeat(200))) {
             for (SplitFeeder.Way way : SplitFeeder.everyWay(input.getBytes(ISO_8859_1))) {
                 try (Session s = Session.greeted(PLAIN, small)) {
@@ -863,7 +864,7 @@ class PreAuthHandlerTest {
 
     @Test
     void tooMuchPipelinedBehindALoginClosesAndTheLateBackendIsClosedToo() {
-        LimitsConfig small = new LimitsConfig(65_536, 65_536, 8, 100, 10, 3, 1024, 65_536);
+        LimitsConfig small = LimitsConfig.of(Map.of("max_pipelined_bytes", 1024));
         try (Session s = Session.greeted(PLAIN, small)) {
             s.send("a LOGIN alice " + PASSWORD + "\r\n" + "b NOOP\r\n".repeat(128));
             assertEquals(List.of(), s.lines());
@@ -891,9 +892,7 @@ class PreAuthHandlerTest {
 
     @Test
     void theLoginTimeoutClosesEvenWhileALoginRuns() {
-        TimeoutsConfig t = TimeoutsConfig.DEFAULTS;
-        TimeoutsConfig timeouts = new TimeoutsConfig(t.tlsHandshake(), Duration.ofMinutes(10), Duration.ofMinutes(3),
-                t.backendConnect(), t.backendLogin(), t.postLoginIdle(), t.shutdownDrain());
+        TimeoutsConfig timeouts = TimeoutsConfig.of(Map.of("pre_auth_idle", "10m", "login", "3m"));
         try (Session s = new Session(PLAIN, LimitsConfig.DEFAULTS, timeouts)) {
             s.lines();
             s.send("a LOGIN alice " + PASSWORD + "\r\n");
@@ -922,7 +921,7 @@ class PreAuthHandlerTest {
         }
     }
 
-    /** The gateway stops the attempt where it stands (BackendConnector closes the backend channel on cancel). */
+    /** The gateway stops the attempt where it stands (the backend dialer closes the backend channel on cancel). */
     @Test
     void aLoginInFlightIsCancelledWhenTheClientLeaves() {
         try (Session s = Session.greeted(PLAIN)) {
@@ -1020,9 +1019,8 @@ class PreAuthHandlerTest {
     // ================================================================ helpers
 
     private static LimitsConfig limits(int maxCommands, int maxBadCommands, int maxLoginAttempts) {
-        LimitsConfig d = LimitsConfig.DEFAULTS;
-        return new LimitsConfig(d.maxLineBytes(), d.maxLiteralBytes(), d.maxLiterals(), maxCommands, maxBadCommands,
-                maxLoginAttempts, d.maxPipelinedBytes(), d.maxBackendLineBytes());
+        return LimitsConfig.of(Map.of("max_commands", maxCommands, "max_bad_commands", maxBadCommands,
+                "max_login_attempts", maxLoginAttempts));
     }
 
     /**

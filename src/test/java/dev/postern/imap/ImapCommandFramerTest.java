@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.postern.config.LimitsConfig;
+import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.FramerEvent.Kind;
 import dev.postern.imap.FramerEvent.LiteralAnnounced;
 import dev.postern.imap.FramerEvent.Violation;
@@ -13,6 +14,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,7 +35,9 @@ class ImapCommandFramerTest {
     private static final String RESUMED = "--- resume() ---";
 
     /** Line 64, literal 100, 2 literals, 256 pipelined bytes. */
-    private static final LimitsConfig SMALL = new LimitsConfig(64, 100, 2, 100, 10, 3, 256, 1024);
+    /** Below the bounds an operator may set, so every split of every input stays small. */
+    private static final LimitsConfig SMALL = LimitsConfig.DEFAULTS.with(Map.of("max_line_bytes", 64,
+            "max_literal_bytes", 100, "max_literals", 2, "max_pipelined_bytes", 256, "max_backend_line_bytes", 1024));
     private static final LimitsConfig DEFAULTS = LimitsConfig.DEFAULTS;
 
     record Case(String name, LimitsConfig limits, byte[] input, List<Object> expected) {
@@ -177,7 +181,7 @@ class ImapCommandFramerTest {
 
     @Test
     void everythingAfterAViolationIsDroppedEvenInLaterReads() {
-        ImapCommandFramer framer = new ImapCommandFramer(SMALL);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(SMALL));
         EmbeddedChannel ch = new EmbeddedChannel(framer);
         try {
             write(ch, "a X {101}\r\n");
@@ -197,7 +201,7 @@ class ImapCommandFramerTest {
 
     @Test
     void discardBufferedDropsWhatArrivedWithTheCommandAndFramesLaterReads() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XDISCARD\r\nb LOGIN x y\r\n");
@@ -212,7 +216,7 @@ class ImapCommandFramerTest {
 
     @Test
     void discardBufferedDropsAPartialLineToo() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XDISCARD\r\nb LOG");
@@ -226,7 +230,7 @@ class ImapCommandFramerTest {
 
     @Test
     void bufferedBytesCountsWhatWaitsBehindAPause() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             write(ch, "a XPAUSE\r\nb NOOP\r\n");
@@ -244,7 +248,7 @@ class ImapCommandFramerTest {
 
     @Test
     void resumeWithoutPauseDoesNothing() {
-        ImapCommandFramer framer = new ImapCommandFramer(DEFAULTS);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(DEFAULTS));
         EmbeddedChannel ch = new EmbeddedChannel(framer);
         try {
             write(ch, "a NOOP\r\nb NO");
@@ -306,7 +310,7 @@ class ImapCommandFramerTest {
     }
 
     private static List<Object> run(LimitsConfig limits, List<byte[]> chunks) {
-        ImapCommandFramer framer = new ImapCommandFramer(limits);
+        ImapCommandFramer framer = new ImapCommandFramer(FrontendSettings.framerLimits(limits));
         EmbeddedChannel ch = new EmbeddedChannel(framer, new Steering(framer));
         try {
             for (byte[] chunk : chunks) {

@@ -1,6 +1,7 @@
 package dev.postern.it;
 
 import static dev.postern.testing.RawImapClient.tagged;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,7 +28,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -260,7 +260,7 @@ class BackendTlsIT {
                 + "    health: {interval: 100ms, timeout: 2s, fall: 1, rise: 1}\n"
                 + "    tls: {mode: implicit, ca: " + ca.certificateFile() + "}\n"
                 + "routes:\n  default_pool: main\n");
-        await(() -> dovecotLines(tlsDovecot, "no auth attempts", ", TLS").size() >= before + 3,
+        awaitLogged(() -> dovecotLines(tlsDovecot, "no auth attempts", ", TLS").size() >= before + 3,
                 "three health checks over TLS in Dovecot's log");
         double up = postern.registry().get("postern.backend.up").tag("backend", backend).gauge().value();
         assertEquals(1.0, up, "a backend passing TLS health checks is up");
@@ -294,7 +294,7 @@ class BackendTlsIT {
             String no = tagged(c.command("a", "LOGIN " + USER + " " + PASSWORD));
             assertTrue(no.startsWith("a NO [UNAVAILABLE]"), no);
         }
-        await(() -> LOGS.any(e -> e.getFormattedMessage().contains("login for " + USER)
+        awaitLogged(() -> LOGS.any(e -> e.getFormattedMessage().contains("login for " + USER)
                 && e.getFormattedMessage().contains(why)), "a log line containing: " + why);
         List<ILoggingEvent> lines = LOGS.matching(e -> e.getFormattedMessage().contains(why));
         assertEquals(1, lines.size(), LOGS.dump());
@@ -315,19 +315,15 @@ class BackendTlsIT {
     }
 
     private static String awaitNewLogin(DovecotServer dovecot, int before) {
-        await(() -> dovecotLoginLines(dovecot).size() > before, "a new login line in Dovecot's log");
+        awaitLogged(() -> dovecotLoginLines(dovecot).size() > before, "a new login line in Dovecot's log");
         List<String> lines = dovecotLoginLines(dovecot);
         return lines.get(lines.size() - 1);
     }
 
-    private static void await(BooleanSupplier condition, String what) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("timed out waiting for " + what + "\n" + LOGS.dump());
-            }
-            java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(20).toNanos());
-        }
+    /** Awaits {@code condition}; on timeout the failure names {@code what} and holds the captured log. */
+    private static void awaitLogged(java.util.concurrent.Callable<Boolean> condition, String what) {
+        await().atMost(WAIT).untilAsserted(() -> assertTrue(condition.call(),
+                () -> "timed out waiting for " + what + "\n" + LOGS.dump()));
     }
 
     /** A message of CRLF lines, pseudo-random from {@code seed}, exactly {@code size} octets. */

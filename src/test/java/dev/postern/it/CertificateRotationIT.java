@@ -1,7 +1,7 @@
 package dev.postern.it;
 
-import static dev.postern.it.TlsItSupport.await;
 import static dev.postern.it.TlsItSupport.count;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -190,8 +190,9 @@ class CertificateRotationIT {
         }
         replace(crt, key);
 
-        await(RELOAD_WAIT, () -> reloads("failed") > failedBefore,
-                () -> "postern.tls.reloads{outcome=failed} > " + failedBefore + " after a " + kind + " replacement");
+        await().atMost(RELOAD_WAIT).untilAsserted(() -> assertTrue(
+                reloads("failed") > failedBefore,
+                () -> "postern.tls.reloads{outcome=failed} > " + failedBefore + " after a " + kind + " replacement"));
         assertEquals(okBefore, reloads("ok"), "a broken replacement must not count as a reload");
         assertEquals(good.certificate(), currentLeaf(), "new connections keep the previous certificate");
         assertEquals(gaugeBefore, expiryGauge(), 5.0, "the expiry gauge keeps the served certificate's");
@@ -206,9 +207,10 @@ class CertificateRotationIT {
     private static TestCertificates.Issued rotateTo(KeyType type, Duration validFor) {
         double okBefore = reloads("ok");
         TestCertificates.Issued next = write(type, validFor);
-        await(RELOAD_WAIT, () -> reloads("ok") > okBefore && next.certificate().equals(currentLeaf()),
+        await().atMost(RELOAD_WAIT).untilAsserted(() -> assertTrue(
+                reloads("ok") > okBefore && next.certificate().equals(currentLeaf()),
                 () -> "the new certificate served (postern.tls.reloads{ok} was " + okBefore + ", now "
-                        + reloads("ok") + ", failed " + reloads("failed") + ")");
+                        + reloads("ok") + ", failed " + reloads("failed") + ")"));
         return next;
     }
 

@@ -1,8 +1,10 @@
 package dev.postern.it;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.postern.testing.Ports;
 import dev.postern.testing.RawImapClient;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,8 +135,10 @@ class CommandLineIT {
         Path b = dir.resolve("b");
         Files.createDirectories(a);
         Files.createDirectories(b);
-        dev.postern.tls.SelfSignedCertificates.createIfMissing(new dev.postern.config.TlsConfig(a.resolve("c.pem"), a.resolve("k.pem"), true));
-        dev.postern.tls.SelfSignedCertificates.createIfMissing(new dev.postern.config.TlsConfig(b.resolve("c.pem"), b.resolve("k.pem"), true));
+        for (Path d : List.of(a, b)) {
+            dev.postern.tls.SelfSignedCertificates.createIfMissing(dev.postern.config.TlsConfig.of(
+                    Map.of("certificate", d.resolve("c.pem"), "key", d.resolve("k.pem"), "self_signed_if_missing", true)));
+        }
         Path file = write("p.yaml", config("127.0.0.1:0", "a/c.pem", "b/k.pem"));
         Run r = run(Duration.ofSeconds(60), "--config", file.toString());
         assertEquals(1, r.exit());
@@ -153,23 +158,13 @@ class CommandLineIT {
     /** First run of a default-like config: a self-signed certificate appears, TLS serves it, SIGTERM exits 0. */
     @Test
     void firstRunGeneratesASelfSignedCertificateAndStopsCleanlyOnSigterm() throws Exception {
-        int port;
-        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = probe.getLocalPort();
-        }
+        int port = Ports.closedPort();
         Path file = write("p.yaml", config("127.0.0.1:" + port, "certs/postern.crt", "certs/postern.key"));
         Process p = new ProcessBuilder(javaBin(), "-jar", JAR.toString(), "--config", file.toString())
                 .directory(dir.toFile()).redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
         try {
-            long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-            String greeting = null;
-            while (greeting == null && System.nanoTime() < deadline && p.isAlive()) {
-                try (RawImapClient c = RawImapClient.tls("127.0.0.1", port)) {
-                    greeting = c.readLine();
-                } catch (IOException notYet) {
-                    p.waitFor(100, TimeUnit.MILLISECONDS);
-                }
-            }
+            String greeting = await("a greeting, or the process gone").atMost(Duration.ofSeconds(60))
+                    .until(() -> greetingOrNull(port), g -> g != null || !p.isAlive());
             assertTrue(greeting != null && greeting.startsWith("* OK [CAPABILITY IMAP4rev1"), String.valueOf(greeting));
             assertTrue(Files.isRegularFile(dir.resolve("certs/postern.crt")));
             assertTrue(Files.readString(dir.resolve("log.txt")).contains("SHA-256 fingerprint"));
@@ -178,5 +173,14 @@ class CommandLineIT {
             assertTrue(p.waitFor(60, TimeUnit.SECONDS), "no exit after SIGTERM");
         }
         assertEquals(0, p.exitValue(), Files.readString(dir.resolve("log.txt")));
+    }
+
+    /** The greeting of the implicit-TLS listener on {@code port}, or null while nothing accepts there yet. */
+    private static String greetingOrNull(int port) {
+        try (RawImapClient c = RawImapClient.tls("127.0.0.1", port)) {
+            return c.readLine();
+        } catch (IOException notYet) {
+            return null;
+        }
     }
 }

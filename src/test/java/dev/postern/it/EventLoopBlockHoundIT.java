@@ -1,9 +1,9 @@
 package dev.postern.it;
 
 import static dev.postern.it.RoutingSupport.HOST;
-import static dev.postern.it.RoutingSupport.await;
 import static dev.postern.it.RoutingSupport.backendCapability;
 import static dev.postern.it.RoutingSupport.login;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -150,11 +150,11 @@ class EventLoopBlockHoundIT {
                     assertEquals(a.capability(), backendCapability(login(port, "pooled" + i, PASSWORD)));
                 }
                 HostPort addressB = new HostPort(HOST, b.port());
-                await(Duration.ofSeconds(3), () -> !postern.server().router().health().isUp(addressB),
-                        () -> "B marked down");
+                await("B marked down").atMost(Duration.ofSeconds(3))
+                        .until(() -> !postern.server().router().health().isUp(addressB));
                 b.restart();
-                await(Duration.ofSeconds(3), () -> postern.server().router().health().isUp(addressB),
-                        () -> "B marked up");
+                await("B marked up").atMost(Duration.ofSeconds(3))
+                        .until(() -> postern.server().router().health().isUp(addressB));
                 for (int i = 0; i < 4; i++) {
                     assertTrue(login(port, "pooled" + i, PASSWORD).startsWith("a OK"));
                 }

@@ -1,16 +1,14 @@
 package dev.postern.it;
 
-import static dev.postern.it.RoutingSupport.await;
-import static dev.postern.it.RoutingSupport.awaitIo;
 import static dev.postern.it.RoutingSupport.backendCapability;
 import static dev.postern.it.RoutingSupport.backendOf;
 import static dev.postern.it.RoutingSupport.login;
 import static dev.postern.it.RoutingSupport.session;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.route.BackendHealth;
@@ -23,6 +21,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -68,7 +67,7 @@ class PoolFailoverIT {
                 routes:
                   default_pool: main
                 """.formatted(addressA, addressB));
-        Pool pool = new Pool(new PoolConfig("main", List.of(new BackendConfig(addressA, 1), new BackendConfig(addressB, 1))));
+        Pool pool = new Pool(PoolConfig.of("main", Map.of("backends", List.of(addressA, addressB))));
         for (int i = 0; i < USERS; i++) {
             String user = "u" + i;
             String landed = backendCapability(login(postern.plainPort(), user, PASSWORD));
@@ -103,7 +102,8 @@ class PoolFailoverIT {
         }
         health().setDraining(addressA, false);
         health().setDraining(addressB, false);
-        await(HEALTH_BOUND, () -> health().isUp(addressA) && health().isUp(addressB), () -> "backends up again");
+        await("backends up again").atMost(HEALTH_BOUND)
+                .until(() -> health().isUp(addressA) && health().isUp(addressB));
     }
 
     private static BackendHealth health() {
@@ -129,7 +129,8 @@ class PoolFailoverIT {
     void stoppedBackendGoesDownItsUsersMoveAndReturnWithoutDisturbingOpenSessions() throws IOException {
         String userOfA = usersOfA.get(0);
         a.stop();
-        await(HEALTH_BOUND, () -> !health().isUp(addressA), () -> "A marked down by the health checks");
+        await("A marked down by the health checks").atMost(HEALTH_BOUND)
+                .until(() -> !health().isUp(addressA));
         assertEquals(0.0, upGauge(addressA), "postern.backend.up{backend=A}");
         assertEquals(1.0, upGauge(addressB), "postern.backend.up{backend=B}");
         for (String user : usersOfA) {
@@ -148,7 +149,8 @@ class PoolFailoverIT {
             assertTrue(idle.startsWith("+ "), idle);
 
             a.restart();
-            await(HEALTH_BOUND, () -> health().isUp(addressA), () -> "A marked up again by the health checks");
+            await("A marked up again by the health checks").atMost(HEALTH_BOUND)
+                    .until(() -> health().isUp(addressA));
             assertEquals(1.0, upGauge(addressA), "postern.backend.up{backend=A}");
             for (String user : usersOfA) {
                 assertEquals(a.capability(), backendCapability(login(postern.plainPort(), user, PASSWORD)),
@@ -170,7 +172,8 @@ class PoolFailoverIT {
         String userOfA = usersOfA.get(0);
         try (RawImapClient open = session(postern.plainPort(), userOfA, PASSWORD)) {
             assertEquals(a.capability(), backendOf(open, "c1"));
-            await(Duration.ofSeconds(2), () -> health().sessions(addressA) >= 1, () -> "a session counted on A");
+            await("a session counted on A").atMost(Duration.ofSeconds(2))
+                    .until(() -> health().sessions(addressA) >= 1);
 
             assertTrue(health().setDraining(addressA, true));
             for (String user : usersOfA) {
@@ -219,9 +222,9 @@ class PoolFailoverIT {
 
             // no check will ever see A again: the passive mark expires after the interval and a login retries A
             a.restart();
-            awaitIo(Duration.ofSeconds(6),
-                    () -> a.capability().equals(backendCapability(login(passive.plainPort(), userOfA, PASSWORD))),
-                    () -> userOfA + " back on A after its passive down mark expired");
+            await().atMost(Duration.ofSeconds(6)).untilAsserted(() -> assertTrue(
+                    a.capability().equals(backendCapability(login(passive.plainPort(), userOfA, PASSWORD))),
+                    () -> userOfA + " back on A after its passive down mark expired"));
             assertTrue(passiveHealth.isUp(addressA));
         }
     }

@@ -1,6 +1,7 @@
 package dev.postern.it;
 
 import static dev.postern.testing.RawImapClient.tagged;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.postern.testing.Ports;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
 import dev.postern.testing.RawImapClient;
@@ -23,9 +25,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -78,7 +77,7 @@ class RawProtocolIT {
         }
         dovecot = builder.start();
         postern = PosternHarness.start("", dovecot.host() + ":" + dovecot.port());
-        deadPostern = PosternHarness.start("", "127.0.0.1:" + closedPort());
+        deadPostern = PosternHarness.start("", "127.0.0.1:" + Ports.closedPort());
     }
 
     @AfterAll
@@ -159,22 +158,6 @@ class RawProtocolIT {
         Matcher uid = APPENDUID.matcher(ok);
         assertTrue(uid.find(), ok);
         return Long.parseLong(uid.group(2));
-    }
-
-    private static int closedPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
-        }
-    }
-
-    private static void await(BooleanSupplier condition, Duration within, java.util.function.Supplier<String> what) {
-        long deadline = System.nanoTime() + within.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + within.toMillis() + " ms: " + what.get());
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
     }
 
     // ---- the login forms ---------------------------------------------------------------------------------------
@@ -492,8 +475,9 @@ class RawProtocolIT {
             assertFalse(dovecotLog().lines().anyMatch(l -> l.contains(marker) && l.contains("Disconnected")),
                     "the session ended too early");
         }
-        await(() -> dovecotLog().lines().anyMatch(l -> l.contains(marker) && l.contains("Disconnected")),
-                DOVECOT_LOG_WAIT, () -> "Dovecot did not see the session end:\n" + dovecot.logTail());
+        await().atMost(DOVECOT_LOG_WAIT).untilAsserted(() -> assertTrue(
+                dovecotLog().lines().anyMatch(l -> l.contains(marker) && l.contains("Disconnected")),
+                () -> "Dovecot did not see the session end:\n" + dovecot.logTail()));
         // and the same user logs in again at once
         try (RawImapClient client = listener.open(postern)) {
             login(client, "c", user);
@@ -511,8 +495,9 @@ class RawProtocolIT {
             selectInbox(client, "b");
             client.socket().setSoLinger(true, 0);
         }
-        await(() -> dovecotLog().lines().anyMatch(l -> l.contains(marker) && l.contains("Disconnected")),
-                DOVECOT_LOG_WAIT, () -> "Dovecot did not see the session end:\n" + dovecot.logTail());
+        await().atMost(DOVECOT_LOG_WAIT).untilAsserted(() -> assertTrue(
+                dovecotLog().lines().anyMatch(l -> l.contains(marker) && l.contains("Disconnected")),
+                () -> "Dovecot did not see the session end:\n" + dovecot.logTail()));
     }
 
     private static String dovecotLog() {
@@ -544,7 +529,7 @@ class RawProtocolIT {
 
     @Test
     void aPoolFailsOverFromADeadBackendToALiveOne() throws IOException {
-        String dead = "127.0.0.1:" + closedPort();
+        String dead = "127.0.0.1:" + Ports.closedPort();
         try (PosternHarness pooled = PosternHarness.start("", dead, dovecot.host() + ":" + dovecot.port())) {
             // each user's order is its own (rendezvous hashing): about half of these users have the dead one first,
             // and every one of them must still get in, over either listener

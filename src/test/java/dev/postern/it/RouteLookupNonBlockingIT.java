@@ -1,7 +1,7 @@
 package dev.postern.it;
 
 import static dev.postern.it.RoutingSupport.HOST;
-import static dev.postern.it.RoutingSupport.await;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -107,9 +107,10 @@ class RouteLookupNonBlockingIT {
                         }
                     }));
                 }
-                await(Duration.ofSeconds(10), () -> searches.get() == LOGINS,
+                await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertTrue(
+                        searches.get() == LOGINS,
                         () -> "all " + LOGINS + " lookups waiting in the directory, but only " + searches.get()
-                                + " arrived: are lookups blocking the event loops?");
+                                + " arrived: are lookups blocking the event loops?"));
 
                 long stallStart = System.nanoTime();
                 long worstNoop = 0;

@@ -1,9 +1,9 @@
 package dev.postern.it;
 
 import static dev.postern.it.RoutingSupport.HOST;
-import static dev.postern.it.RoutingSupport.awaitIo;
 import static dev.postern.it.RoutingSupport.backendCapability;
 import static dev.postern.it.RoutingSupport.login;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -20,6 +20,7 @@ import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPException;
 import com.unboundid.ldif.LDIFException;
 import dev.postern.route.FileRouteSource;
+import dev.postern.testing.Ports;
 import dev.postern.testing.AuthHttpStub;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
@@ -190,7 +191,7 @@ class RouteSourcesIT {
                 routes:
                   sources:
                     - {type: http, url: "http://127.0.0.1:%d/auth", timeout: 300ms}
-                """.formatted(RoutingSupport.deadPort()));
+                """.formatted(Ports.closedPort()));
 
         assertUnavailable(loginAs(postern, "alice"));
     }
@@ -200,7 +201,7 @@ class RouteSourcesIT {
     @Test
     void routesFileReloadsAndABrokenFileKeepsTheLastGoodRoutes(@TempDir Path dir) throws IOException {
         Path routes = dir.resolve("routes.yaml");
-        int dead = RoutingSupport.deadPort();
+        int dead = Ports.closedPort();
         String good = HOST + ":" + dovecot.port();
         String gone = HOST + ":" + dead;
         FileWriter file = new FileWriter(routes);
@@ -216,12 +217,13 @@ class RouteSourcesIT {
 
         // bob's route is cached now; the reload must drop it
         file.write("bob: \"" + gone + "\"\ndave: \"" + good + "\"\n");
-        awaitIo(Duration.ofSeconds(5), () -> loginAs(postern, "bob").startsWith(UNAVAILABLE_PREFIX),
-                () -> "bob routed to the dead port after the reload");
+        await("bob routed to the dead port after the reload").atMost(Duration.ofSeconds(5))
+                .until(() -> loginAs(postern, "bob").startsWith(UNAVAILABLE_PREFIX));
 
         file.write("bob: [this is not\n  a: route\n");
-        awaitIo(Duration.ofSeconds(5), () -> log.contains("refused, keeping the previous routes"),
-                () -> "the broken file refused; log: " + log.messages());
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertTrue(
+                log.contains("refused, keeping the previous routes"),
+                () -> "the broken file refused; log: " + log.messages()));
         // dave was never looked up: his route comes from the map Postern kept, the last good file
         assertLoggedInOnDovecot(loginAs(postern, "dave"));
         assertUnavailable(loginAs(postern, "bob"));
@@ -301,7 +303,7 @@ class RouteSourcesIT {
             server.add("dn: uid=carol,ou=people,dc=example,dc=org", "objectClass: inetOrgPerson", "uid: carol",
                     "cn: Carol", "sn: Carol", "mailHost: " + HOST + ":" + dovecot.port());
             server.add("dn: uid=zed,ou=people,dc=example,dc=org", "objectClass: inetOrgPerson", "uid: zed",
-                    "cn: Zed", "sn: Zed", "mailHost: " + HOST + ":" + RoutingSupport.deadPort());
+                    "cn: Zed", "sn: Zed", "mailHost: " + HOST + ":" + Ports.closedPort());
             server.startListening();
         }
 

@@ -1,24 +1,17 @@
 package dev.postern.it;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.RawImapClient;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /** Logins through Postern's plain listener and bounded waits, shared by the routing integration tests. */
 final class RoutingSupport {
     static final String HOST = "127.0.0.1";
-    private static final Duration POLL = Duration.ofMillis(20);
 
     private RoutingSupport() {
     }
@@ -75,39 +68,7 @@ final class RoutingSupport {
         return backendCapability(responses.get(0));
     }
 
-    /** Polls {@code condition} every 20 ms until it holds or {@code bound} has passed; fails with the message then. */
-    static void await(Duration bound, BooleanSupplier condition, Supplier<String> message) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                fail("not within " + bound.toMillis() + " ms: " + message.get());
-            }
-            pause(POLL);
-        }
-    }
-
-    /** {@link #await} for conditions that do I/O. */
-    static void awaitIo(Duration bound, IoCondition condition, Supplier<String> message) {
-        await(bound, () -> {
-            try {
-                return condition.holds();
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }, message);
-    }
-
-    interface IoCondition {
-        boolean holds() throws IOException;
-    }
-
-    /** A loopback port nothing listens on (taken and released; nothing else on this machine binds it meanwhile). */
-    static int deadPort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            return socket.getLocalPort();
-        }
-    }
-
+    /** Simulated service time (a slow directory), not a wait for a condition: conditions are awaited. */
     static void pause(Duration d) {
         try {
             Thread.sleep(d.toMillis());

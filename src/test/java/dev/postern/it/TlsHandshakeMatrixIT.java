@@ -1,8 +1,8 @@
 package dev.postern.it;
 
-import static dev.postern.it.TlsItSupport.await;
 import static dev.postern.it.TlsItSupport.count;
 import static dev.postern.it.TlsItSupport.handshakes;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -87,9 +87,10 @@ class TlsHandshakeMatrixIT {
     }
 
     private void awaitFailed(String listener, String reason, double before) {
-        await(METRIC_WAIT, () -> failed(listener, reason) > before,
+        await().atMost(METRIC_WAIT).untilAsserted(() -> assertTrue(
+                failed(listener, reason) > before,
                 () -> "postern.tls.handshakes{" + listener + ",failed," + reason + "} > " + before + ": "
-                        + handshakes(postern.registry()));
+                        + handshakes(postern.registry())));
     }
 
     // ---- protocols and suites ---------------------------------------------------------------------------------
@@ -291,8 +292,9 @@ class TlsHandshakeMatrixIT {
         assertTrue(second.reused(), second.summary());
         assertTrue(second.output().contains("a OK"), second.summary());
         if (provider.equals("openssl")) {
-            await(METRIC_WAIT, () -> count(postern.registry(), "postern.tls.resumed", "listener", "imaps") >= before + 1,
-                    () -> "postern.tls.resumed{imaps} stayed at " + before);
+            await().atMost(METRIC_WAIT).untilAsserted(() -> assertTrue(
+                    count(postern.registry(), "postern.tls.resumed", "listener", "imaps") >= before + 1,
+                    () -> "postern.tls.resumed{imaps} stayed at " + before));
         }
     }
 

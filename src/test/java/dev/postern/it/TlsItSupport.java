@@ -2,27 +2,11 @@ package dev.postern.it;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.time.Duration;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
-import java.util.function.BooleanSupplier;
-import java.util.function.Supplier;
 
 /** Small helpers shared by the client-facing TLS integration tests. */
 final class TlsItSupport {
     private TlsItSupport() {
-    }
-
-    /** Polls {@code condition} every 20 ms until it holds; fails with {@code message} after {@code bound}. */
-    static void await(Duration bound, BooleanSupplier condition, Supplier<String> message) {
-        long deadline = System.nanoTime() + bound.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() - deadline > 0) {
-                throw new AssertionError("not within " + bound + ": " + message.get());
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-        }
     }
 
     /** The sum of every counter named {@code name} carrying these tag key/value pairs (0 when none exists yet). */

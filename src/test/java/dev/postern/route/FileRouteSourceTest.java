@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
@@ -87,7 +88,7 @@ class FileRouteSourceTest {
     @Test
     void keysAreNormalizedWithTheConfiguredLoginNames() throws IOException {
         Path file = write("routes.yaml", "alice: main\n");
-        LoginNames names = new LoginNames(new LoginNameConfig(true, "example.org", List.of(), false));
+        LoginNames names = new LoginNames(LoginNameConfig.of(Map.of("default_domain", "example.org")));
         FileRouteSource source = new FileRouteSource(file, POOLS, names);
         assertEquals(Optional.of(MAIN), lookup(source, "alice@example.org"));
     }

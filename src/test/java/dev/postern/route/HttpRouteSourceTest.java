@@ -12,14 +12,15 @@ import com.sun.net.httpserver.HttpServer;
 import dev.postern.config.HostPort;
 import dev.postern.config.RouteSourceConfig;
 import dev.postern.testing.TestSecrets;
+import dev.postern.testing.Ports;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,16 +110,17 @@ class HttpRouteSourceTest {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
     }
 
-    private HttpRouteSource source(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers,
-                                   int maxConcurrent) {
-        HttpRouteSource source = new HttpRouteSource(
-                new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent), Set.of("main"));
+    /** A source at {@code url} with {@code options} by key name, as in a {@code type: http} entry. */
+    private HttpRouteSource source(URI url, Map<String, ?> options) {
+        Map<String, Object> config = new HashMap<>(options);
+        config.put("url", url);
+        HttpRouteSource source = new HttpRouteSource(RouteSourceConfig.Http.of(config), Set.of("main"));
         sources.add(source);
         return source;
     }
 
     private HttpRouteSource source(String path) {
-        return source(url(path), GENEROUS, false, Map.of(), 16);
+        return source(url(path), Map.of("timeout", GENEROUS, "max_concurrent", 16));
     }
 
     private static LookupRequest login(String name) {
@@ -194,7 +196,7 @@ class HttpRouteSourceTest {
 
     @Test
     void aServiceThatNeverAnswersFailsWithinTheTimeoutWithoutBlockingTheCaller() throws Exception {
-        HttpRouteSource source = source(url("/hang"), TIMEOUT, false, Map.of(), 16);
+        HttpRouteSource source = source(url("/hang"), Map.of("timeout", TIMEOUT, "max_concurrent", 16));
         long start = System.nanoTime();
         CompletableFuture<Optional<Route>> lookup = source.lookup(login("alice@example.org"));
         // Not done on return: the caller was not held until an answer or the timeout.
@@ -209,18 +211,17 @@ class HttpRouteSourceTest {
 
     @Test
     void aServiceThatIsDownFails() throws Exception {
-        int port;
-        try (ServerSocket closed = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            port = closed.getLocalPort();
-        }
-        HttpRouteSource source = source(URI.create("http://127.0.0.1:" + port + "/auth"), GENEROUS, false, Map.of(), 16);
+        int port = Ports.closedPort();
+        HttpRouteSource source = source(URI.create("http://127.0.0.1:" + port + "/auth"),
+                Map.of("timeout", GENEROUS, "max_concurrent", 16));
         Throwable e = failure(source.lookup(login("alice@example.org")));
         assertTrue(e.getMessage().startsWith("auth_http http://127.0.0.1:" + port + "/auth: "), e.getMessage());
     }
 
     @Test
     void theRequestCarriesTheNginxHeadersWithTheUserUrlEncoded() throws Exception {
-        HttpRouteSource source = source(url("/ok"), GENEROUS, false, Map.of("X-Postern-Instance", "edge-1"), 16);
+        HttpRouteSource source = source(url("/ok"),
+                Map.of("timeout", GENEROUS, "headers", Map.of("X-Postern-Instance", "edge-1"), "max_concurrent", 16));
         LookupRequest request = new LookupRequest("j\u00f6rg m\u00fcller@example.org",
                 PASSWORD.getBytes(StandardCharsets.UTF_8), new InetSocketAddress("127.0.0.9", 50123), 3);
         answer(source, request);
@@ -239,7 +240,7 @@ class HttpRouteSourceTest {
     @Test
     void thePasswordIsSentOnlyWhenConfiguredAndThenUrlEncoded() throws Exception {
         String encoded = TestSecrets.register(HttpRouteSource.urlEncode(PASSWORD.getBytes(StandardCharsets.UTF_8)));
-        HttpRouteSource source = source(url("/ok"), GENEROUS, true, Map.of(), 16);
+        HttpRouteSource source = source(url("/ok"), Map.of("timeout", GENEROUS, "send_password", true, "max_concurrent", 16));
         answer(source, login("alice@example.org"));
         String sent = request().getFirst("Auth-Pass");
         // No assertEquals: a failure message must not show the password.
@@ -255,7 +256,9 @@ class HttpRouteSourceTest {
     @Test
     void aRequestThatCannotBeBuiltGivesBackItsSlot() throws Exception {
         // Host is refused by the JDK client (the loader reports it as a configuration error; this one bypasses it).
-        HttpRouteSource source = source(url("/ok"), GENEROUS, false, Map.of("Host", "auth.example.org"), 1);
+        HttpRouteSource source = new HttpRouteSource(new RouteSourceConfig.Http(url("/ok"), GENEROUS, false,
+                Map.of("Host", "auth.example.org"), 1), Set.of("main"));
+        sources.add(source);
         for (int i = 0; i < 3; i++) {
             String message = failure(source.lookup(login("alice@example.org"))).getMessage();
             assertFalse(message.contains("in flight"), "lookup " + i + " found its slot taken: " + message);
@@ -265,7 +268,7 @@ class HttpRouteSourceTest {
 
     @Test
     void atMostMaxConcurrentLookupsAreInFlight() throws Exception {
-        HttpRouteSource source = source(url("/hang"), GENEROUS, false, Map.of(), 1);
+        HttpRouteSource source = source(url("/hang"), Map.of("timeout", GENEROUS, "max_concurrent", 1));
         CompletableFuture<Optional<Route>> first = source.lookup(login("alice@example.org"));
         CompletableFuture<Optional<Route>> second = source.lookup(login("bob@example.org"));
         assertTrue(second.isCompletedExceptionally(), "a second lookup was let through");

@@ -20,9 +20,9 @@ import dev.postern.config.RouteSourceConfig;
 import dev.postern.testing.TestSecrets;
 import io.netty.channel.DefaultEventLoop;
 import java.net.InetAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -116,16 +116,19 @@ class LdapRouteSourceTest {
         directory.shutDown(true);
     }
 
-    private LdapRouteSource source(String filter, String password, Duration timeout, int threads, int queue) throws Exception {
-        LdapRouteSource source = new LdapRouteSource(new RouteSourceConfig.Ldap(
-                List.of(URI.create("ldap://127.0.0.1:" + directory.getListenPort())), BIND_DN, password, BASE, filter,
-                "mailHost", 143, 2, timeout, threads, queue), Set.of("main"));
+    /** A source on the test directory; {@code options} by key name replace the settings most tests use. */
+    private LdapRouteSource source(Map<String, ?> options) throws Exception {
+        Map<String, Object> config = new HashMap<>(Map.of("url", "ldap://127.0.0.1:" + directory.getListenPort(),
+                "bind_dn", BIND_DN, "bind_password", BIND_PASSWORD, "base_dn", BASE, "filter", "(uid=%u)",
+                "attribute", "mailHost", "pool_size", 2, "timeout", "2s", "threads", 2, "queue", 100));
+        config.putAll(options);
+        LdapRouteSource source = new LdapRouteSource(RouteSourceConfig.Ldap.of(config), Set.of("main"));
         sources.add(source);
         return source;
     }
 
     private LdapRouteSource source() throws Exception {
-        return source("(uid=%u)", BIND_PASSWORD, Duration.ofSeconds(2), 2, 100);
+        return source(Map.of());
     }
 
     private static LookupRequest request(String key) {
@@ -156,7 +159,7 @@ class LdapRouteSourceTest {
 
     @Test
     void localPartAndDomainPlaceholdersWork() throws Exception {
-        LdapRouteSource source = source("(&(uid=%l@%d)(objectClass=inetOrgPerson))", BIND_PASSWORD, Duration.ofSeconds(2), 2, 100);
+        LdapRouteSource source = source(Map.of("filter", "(&(uid=%l@%d)(objectClass=inetOrgPerson))"));
         assertEquals(Optional.of(new Route.ToBackend(new HostPort("10.1.2.3", 143))), answer(source, "alice@example.org"));
     }
 
@@ -187,14 +190,14 @@ class LdapRouteSourceTest {
 
     @Test
     void theFilterEscapesEveryValuePerRfc4515() throws Exception {
-        LdapRouteSource source = source("(&(uid=%u)(cn=%l)(o=%d))", BIND_PASSWORD, Duration.ofSeconds(2), 2, 100);
+        LdapRouteSource source = source(Map.of("filter", "(&(uid=%u)(cn=%l)(o=%d))"));
         assertEquals("(&(uid=\\2a\\29\\28uid=\\2a@ex\\5c)(cn=\\2a\\29\\28uid=\\2a)(o=ex\\5c))",
                 source.filterFor(INJECTION + "@ex\\"));
     }
 
     @Test
     void aPlaceholderInsideTheLoginIsNotExpandedAgain() throws Exception {
-        LdapRouteSource source = source("(&(uid=%u)(o=%d))", BIND_PASSWORD, Duration.ofSeconds(2), 2, 100);
+        LdapRouteSource source = source(Map.of("filter", "(&(uid=%u)(o=%d))"));
         assertEquals("(&(uid=alice%d@example.org)(o=example.org))", source.filterFor("alice%d@example.org"));
         assertEquals(Optional.empty(), answer(source, "alice%d@example.org"));
     }
@@ -207,7 +210,7 @@ class LdapRouteSourceTest {
 
     @Test
     void aWrongBindPasswordIsAFailure() throws Exception {
-        LdapRouteSource source = source("(uid=%u)", TestSecrets.register("wrong-Bind-Secret"), Duration.ofSeconds(2), 2, 100);
+        LdapRouteSource source = source(Map.of("bind_password", TestSecrets.register("wrong-Bind-Secret")));
         Throwable e = failure(source.lookup(request("alice@example.org")));
         assertTrue(e.getMessage().startsWith("ldap: "), e.getMessage());
         assertFalse(e.getMessage().contains(BIND_PASSWORD) || e.getMessage().contains("wrong-Bind-Secret"));
@@ -217,6 +220,7 @@ class LdapRouteSourceTest {
     void aDirectoryThatIsDownFailsTheFutureAndNeverTheCaller() throws Exception {
         LdapRouteSource source = source();
         assertTrue(answer(source, "alice@example.org").isPresent(), "a pooled connection exists");
+        int port = directory.getListenPort();
         directory.shutDown(true);
 
         CompletableFuture<Optional<Route>> lookup = source.lookup(request("alice@example.org"));
@@ -224,16 +228,13 @@ class LdapRouteSourceTest {
         assertTrue(e.getMessage().startsWith("ldap: "), e.getMessage());
 
         // Also with no pooled connection at all.
-        LdapRouteSource fresh = new LdapRouteSource(new RouteSourceConfig.Ldap(
-                List.of(URI.create("ldap://127.0.0.1:" + directory.getListenPort())), BIND_DN, BIND_PASSWORD, BASE,
-                "(uid=%u)", "mailHost", 143, 2, Duration.ofSeconds(2), 2, 100), Set.of("main"));
-        sources.add(fresh);
+        LdapRouteSource fresh = source(Map.of("url", "ldap://127.0.0.1:" + port));
         failure(fresh.lookup(request("alice@example.org")));
     }
 
     @Test
     void aDirectoryThatDoesNotAnswerFailsWithinTheTimeout() throws Exception {
-        LdapRouteSource source = source("(uid=%u)", BIND_PASSWORD, Duration.ofMillis(500), 2, 100);
+        LdapRouteSource source = source(Map.of("timeout", "500ms"));
         assertTrue(answer(source, "alice@example.org").isPresent());
         gate.armed = true;
         long start = System.nanoTime();
@@ -285,7 +286,7 @@ class LdapRouteSourceTest {
 
     @Test
     void aFullQueueIsATemporaryFailure() throws Exception {
-        LdapRouteSource source = source("(uid=%u)", BIND_PASSWORD, Duration.ofSeconds(5), 1, 1);
+        LdapRouteSource source = source(Map.of("timeout", "5s", "threads", 1, "queue", 1));
         gate.armed = true;
         CompletableFuture<Optional<Route>> running = source.lookup(request("alice@example.org"));
         assertTrue(gate.entered.await(10, TimeUnit.SECONDS));

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.postern.config.LoginNameConfig;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,9 @@ import org.junit.jupiter.api.Test;
 /** Login name to route key (the cache key and the rendezvous hash input), and the name the backend receives. */
 class LoginNamesTest {
 
-    private static LoginNames names(boolean lowercase, String defaultDomain, List<String> strip, boolean sendNormalized) {
-        return new LoginNames(new LoginNameConfig(lowercase, defaultDomain, strip, sendNormalized));
+    /** By key name, as under {@code routes.login_names:}. */
+    private static LoginNames names(Map<String, ?> config) {
+        return new LoginNames(LoginNameConfig.of(config));
     }
 
     @ParameterizedTest(name = "''{0}'' -> ''{1}''")
@@ -39,19 +41,19 @@ class LoginNamesTest {
 
     @Test
     void caseIsKeptWhenLowercasingIsOff() {
-        assertEquals("Alice@Example.org", names(false, null, List.of(), false).key(" Alice@Example.org "));
+        assertEquals("Alice@Example.org", names(Map.of("lowercase", false)).key(" Alice@Example.org "));
     }
 
     @Test
     void aDefaultDomainIsAppendedToNamesWithoutOne() {
-        LoginNames names = names(true, "Example.ORG", List.of(), false);
+        LoginNames names = names(Map.of("default_domain", "Example.ORG"));
         assertEquals("alice@example.org", names.key("Alice"));
         assertEquals("bob@example.net", names.key("bob@example.net"));
     }
 
     @Test
     void listedDomainsAreStrippedWhateverTheirCase() {
-        LoginNames names = names(false, null, List.of("corp.example", "example.org"), false);
+        LoginNames names = names(Map.of("lowercase", false, "strip_domains", List.of("corp.example", "example.org")));
         assertEquals("alice", names.key("alice@CORP.example"));
         assertEquals("Bob", names.key("Bob@example.org"));
         assertEquals("carol@example.net", names.key("carol@example.net"));
@@ -62,13 +64,13 @@ class LoginNamesTest {
 
     @Test
     void strippingAndADefaultDomainRewriteOneDomainIntoAnother() {
-        LoginNames names = names(true, "example.org", List.of("old.example"), false);
+        LoginNames names = names(Map.of("default_domain", "example.org", "strip_domains", List.of("old.example")));
         assertEquals("alice@example.org", names.key("Alice@old.example"));
     }
 
     @Test
     void theBackendGetsTheNameAsTypedUnlessConfiguredOtherwise() {
-        assertEquals("Alice", names(true, "example.org", List.of(), false).forBackend("Alice"));
-        assertEquals("alice@example.org", names(true, "example.org", List.of(), true).forBackend("Alice"));
+        assertEquals("Alice", names(Map.of("default_domain", "example.org")).forBackend("Alice"));
+        assertEquals("alice@example.org", names(Map.of("default_domain", "example.org", "send_normalized", true)).forBackend("Alice"));
     }
 }

@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.config.RouteSourceConfig;
 import dev.postern.testing.AuthHttpStub;
 import dev.postern.testing.TestSecrets;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -35,8 +33,8 @@ class PasswordlessRefreshTest {
     private final RouteCacheTest.ManualTicker ticker = new RouteCacheTest.ManualTicker();
     private final AuthHttpStub stub = AuthHttpStub.start().route("kate@example.org", KATES_BACKEND.host(),
             KATES_BACKEND.port());
-    private final HttpRouteSource source = new HttpRouteSource(new RouteSourceConfig.Http(URI.create(stub.url()),
-            Duration.ofSeconds(5), true, Map.of(), 16), Set.of("main"));
+    private final HttpRouteSource source = new HttpRouteSource(RouteSourceConfig.Http.of(Map.of("url", stub.url(),
+            "send_password", true)), Set.of("main"));
 
     @AfterEach
     void stop() {
@@ -52,7 +50,7 @@ class PasswordlessRefreshTest {
     void theCacheNeverRefreshesASendPasswordSourceInTheBackground() throws Exception {
         Router router = new Router(new RouteCache(source, new RouteCache.Settings(true, TTL, Duration.ofSeconds(30),
                 REFRESH, 100), ticker, Runnable::run),
-                Map.of("main", new PoolConfig("main", List.of(new BackendConfig(new HostPort("192.0.2.1", 143), 1)))),
+                Map.of("main", PoolConfig.of("main", Map.of("backends", List.of("192.0.2.1:143")))),
                 "main", new BackendHealth(), LoginNames.DEFAULT);
         InetSocketAddress client = new InetSocketAddress("192.0.2.99", 50000);
         RouteDecision kates = new RouteDecision.Backends(List.of(KATES_BACKEND));

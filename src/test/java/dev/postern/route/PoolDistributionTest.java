@@ -3,7 +3,6 @@ package dev.postern.route;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import java.util.ArrayList;
@@ -26,12 +25,16 @@ class PoolDistributionTest {
     private static final HostPort C = HostPort.parse("10.0.0.3:143");
     private static final HostPort D = HostPort.parse("10.0.0.4:143");
 
-    private static Pool pool(BackendConfig... backends) {
-        return new Pool(new PoolConfig("main", List.of(backends)));
+    /** C with weight 2; a bare address has weight 1. */
+    private static final Map<String, Object> C2 = Map.of("address", C, "weight", 2);
+
+    /** Backends as under {@code pools.main.backends}: addresses, or mappings with a weight. */
+    private static Pool pool(Object... backends) {
+        return new Pool(PoolConfig.of("main", Map.of("backends", List.of(backends))));
     }
 
     private static Pool weighted112() {
-        return pool(new BackendConfig(A, 1), new BackendConfig(B, 1), new BackendConfig(C, 2));
+        return pool(A, B, C2);
     }
 
     private static String user(int i) {
@@ -76,8 +79,7 @@ class PoolDistributionTest {
     @Test
     void addingABackendMovesOnlyItsFairShareAndOnlyOntoTheNewBackend() {
         HostPort[] before = assign(weighted112());
-        HostPort[] after = assign(pool(new BackendConfig(A, 1), new BackendConfig(B, 1), new BackendConfig(C, 2),
-                new BackendConfig(D, 1)));
+        HostPort[] after = assign(pool(A, B, C2, D));
 
         int moved = 0;
         List<String> movedElsewhere = new ArrayList<>();
@@ -101,7 +103,7 @@ class PoolDistributionTest {
     @Test
     void removingABackendMovesOnlyItsUsers() {
         HostPort[] before = assign(weighted112());
-        HostPort[] after = assign(pool(new BackendConfig(A, 1), new BackendConfig(C, 2)));
+        HostPort[] after = assign(pool(A, C2));
 
         int movedFromB = 0;
         List<String> wronglyMoved = new ArrayList<>();
@@ -127,9 +129,9 @@ class PoolDistributionTest {
         // if the first were removed from the pool, so failover and removal agree.
         Pool full = weighted112();
         Map<HostPort, Pool> without = Map.of(
-                A, pool(new BackendConfig(B, 1), new BackendConfig(C, 2)),
-                B, pool(new BackendConfig(A, 1), new BackendConfig(C, 2)),
-                C, pool(new BackendConfig(A, 1), new BackendConfig(B, 1)));
+                A, pool(B, C2),
+                B, pool(A, C2),
+                C, pool(A, B));
         for (int i = 0; i < 10_000; i++) {
             List<HostPort> order = full.orderFor(user(i));
             assertEquals(order.subList(1, 3), without.get(order.get(0)).orderFor(user(i)), user(i));
@@ -140,7 +142,7 @@ class PoolDistributionTest {
     void theOrderForAUserIsTheSameInEveryPoolInstanceWhateverTheListOrder() {
         Pool first = weighted112();
         Pool second = weighted112();
-        Pool reordered = pool(new BackendConfig(C, 2), new BackendConfig(A, 1), new BackendConfig(B, 1));
+        Pool reordered = pool(C2, A, B);
         for (int i = 0; i < USERS; i += 7) {
             List<HostPort> order = first.orderFor(user(i));
             assertEquals(3, order.size());

@@ -2,13 +2,11 @@ package dev.postern.route;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.postern.config.BackendConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.config.RouteSourceConfig;
 import dev.postern.testing.AuthHttpStub;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,13 +22,13 @@ import org.junit.jupiter.api.Test;
  */
 class RouteCachePoisoningTest {
     private static final HostPort KATES_BACKEND = new HostPort("192.0.2.41", 10143);
-    private static final PoolConfig MAIN = new PoolConfig("main", List.of(new BackendConfig(new HostPort("192.0.2.1", 143), 1)));
+    private static final PoolConfig MAIN = PoolConfig.of("main", Map.of("backends", List.of("192.0.2.1:143")));
     private static final InetSocketAddress CLIENT = new InetSocketAddress("192.0.2.99", 50000);
 
     private final AuthHttpStub stub = AuthHttpStub.start().route("kate@example.org", KATES_BACKEND.host(),
             KATES_BACKEND.port());
-    private final HttpRouteSource source = new HttpRouteSource(new RouteSourceConfig.Http(URI.create(stub.url()),
-            Duration.ofSeconds(5), false, Map.of(), 16), Set.of("main"));
+    private final HttpRouteSource source = new HttpRouteSource(RouteSourceConfig.Http.of(Map.of("url", stub.url(),
+            "send_password", false)), Set.of("main"));
     private final Router router = new Router(new RouteCache(source,
             new RouteCache.Settings(true, Duration.ofMinutes(5), Duration.ofSeconds(30), Duration.ofMinutes(1), 100),
             System::nanoTime, Runnable::run), Map.of("main", MAIN), "main", new BackendHealth(), LoginNames.DEFAULT);

@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.postern.metrics.MicrometerProxyMetrics;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import dev.postern.config.HostPort;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +20,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -358,5 +365,36 @@ class RouteCacheTest {
         cache.invalidateAll();
         cache.lookup(request("alice@example.org"));
         assertEquals(3, source.calls());
+    }
+
+    /** The meters keep the names, tags, types and descriptions Micrometer's own Caffeine binder gave them. */
+    @Test
+    void itsMetersAreThoseOfMicrometersCaffeineBinder() {
+        SimpleMeterRegistry expected = new SimpleMeterRegistry();
+        // a loading cache, as RouteCache's is: Micrometer adds the cache.load meters for those only
+        CaffeineCacheMetrics.monitor(expected, Caffeine.newBuilder().recordStats().buildAsync(key -> key),
+                "postern.route.cache");
+        SimpleMeterRegistry actual = new SimpleMeterRegistry();
+        RouteCache cache = cache();
+        cache.bindMetrics(new MicrometerProxyMetrics(actual));
+        assertEquals(cacheMeters(expected), cacheMeters(actual));
+
+        cache.lookup(request("alice@example.org"));
+        source.answer(0, MAIN);
+        cache.lookup(request("alice@example.org"));
+        cache.lookup(request("bob@example.org"));
+        source.fail(1, new IllegalStateException("directory down"));
+        assertEquals(1.0, actual.get("cache.gets").tag("result", "hit").functionCounter().count());
+        assertEquals(2.0, actual.get("cache.gets").tag("result", "miss").functionCounter().count());
+        assertEquals(1.0, actual.get("cache.load").tag("result", "success").functionCounter().count());
+        assertEquals(1.0, actual.get("cache.load").tag("result", "failure").functionCounter().count());
+        assertEquals(1.0, actual.get("cache.size").gauge().value());
+    }
+
+    private static Set<String> cacheMeters(SimpleMeterRegistry registry) {
+        return registry.getMeters().stream().map(Meter::getId).filter(id -> id.getName().startsWith("cache."))
+                .map(id -> id.getType() + " " + id.getName() + id.getTags() + " " + id.getBaseUnit() + " "
+                        + id.getDescription())
+                .collect(Collectors.toSet());
     }
 }

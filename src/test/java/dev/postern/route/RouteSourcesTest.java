@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.config.HostPort;
-import dev.postern.config.LoginNameConfig;
-import dev.postern.config.RouteSourceConfig;
 import dev.postern.config.RoutesConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +20,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,16 +43,13 @@ class RouteSourcesTest {
         return source.lookup(new LookupRequest(key, null, null, 1)).join();
     }
 
-    private RoutesConfig routes(Map<String, String> statics, LoginNameConfig names, RouteSourceConfig... sources) {
-        return new RoutesConfig(null, statics, List.of(sources), RoutesConfig.CacheConfig.DEFAULTS, names);
-    }
-
     @Test
     void theFirstSourceThatKnowsTheUserWins() throws Exception {
         Path file = Files.writeString(dir.resolve("routes.csv"), "alice@example.org,archive\nbob@example.org,archive\n");
-        RoutesConfig config = routes(Map.of("alice@example.org", "10.0.0.1:143"), LoginNameConfig.DEFAULTS,
-                new RouteSourceConfig.File(file, Duration.ofSeconds(60)),
-                new RouteSourceConfig.Rules(List.of(new RouteSourceConfig.Rule("example.org", null, "main"))));
+        RoutesConfig config = RoutesConfig.of(POOLS, Map.of(
+                "static", Map.of("alice@example.org", "10.0.0.1:143"),
+                "sources", List.of(Map.of("type", "file", "path", file, "check_interval", "60s"),
+                        Map.of("type", "rules", "rules", List.of(Map.of("domain", "example.org", "to", "main"))))));
         try (RouteChain chain = RouteSources.build(config, POOLS, LoginNames.DEFAULT, scheduler)) {
             assertEquals(Optional.of(new Route.ToBackend(HostPort.parse("10.0.0.1:143"))), lookup(chain, "alice@example.org"));
             assertEquals(Optional.of(new Route.ToPool("archive")), lookup(chain, "bob@example.org"));
@@ -68,9 +62,10 @@ class RouteSourcesTest {
     void staticKeysAreNormalizedLikeLoginNames() throws Exception {
         // An operator with default_domain example.org writes "boss", as users type it; the lookup key is
         // "boss@example.org". Routes files are normalized the same way.
-        LoginNameConfig names = new LoginNameConfig(true, "example.org", List.of("old.example"), false);
-        RoutesConfig config = routes(Map.of("boss", "archive", "ops@old.example", "10.0.0.9:143"), names);
-        try (RouteChain chain = RouteSources.build(config, POOLS, new LoginNames(names), scheduler)) {
+        RoutesConfig config = RoutesConfig.of(POOLS, Map.of(
+                "static", Map.of("boss", "archive", "ops@old.example", "10.0.0.9:143"),
+                "login_names", Map.of("default_domain", "example.org", "strip_domains", List.of("old.example"))));
+        try (RouteChain chain = RouteSources.build(config, POOLS, new LoginNames(config.loginNames()), scheduler)) {
             assertEquals(Optional.of(new Route.ToPool("archive")), lookup(chain, "boss@example.org"));
             assertEquals(Optional.of(new Route.ToBackend(HostPort.parse("10.0.0.9:143"))), lookup(chain, "ops@example.org"));
         }
@@ -78,9 +73,9 @@ class RouteSourcesTest {
 
     @Test
     void aMissingRoutesFileStopsTheBuildNamingTheSource() {
-        RoutesConfig config = routes(Map.of(), LoginNameConfig.DEFAULTS,
-                new RouteSourceConfig.Rules(List.of(new RouteSourceConfig.Rule("example.org", null, "main"))),
-                new RouteSourceConfig.File(dir.resolve("absent.csv"), Duration.ofSeconds(1)));
+        RoutesConfig config = RoutesConfig.of(POOLS, Map.of("sources", List.of(
+                Map.of("type", "rules", "rules", List.of(Map.of("domain", "example.org", "to", "main"))),
+                Map.of("type", "file", "path", dir.resolve("absent.csv"), "check_interval", "1s"))));
         RouteSources.SourceException e = assertThrows(RouteSources.SourceException.class,
                 () -> RouteSources.build(config, POOLS, LoginNames.DEFAULT, scheduler));
         assertTrue(e.getMessage().startsWith("routes.sources[1]: "), e.getMessage());
@@ -151,8 +146,8 @@ class RouteSourcesTest {
 
     @Test
     void aRulePatternSourceInTheChainGetsTheNormalizedKey() throws Exception {
-        RoutesConfig config = routes(Map.of(), LoginNameConfig.DEFAULTS, new RouteSourceConfig.Rules(List.of(
-                new RouteSourceConfig.Rule(null, Pattern.compile("[^@]+@(main|archive)\\.example\\.org"), "$1"))));
+        RoutesConfig config = RoutesConfig.of(POOLS, Map.of("sources", List.of(Map.of("type", "rules",
+                "rules", List.of(Map.of("match", "[^@]+@(main|archive)\\.example\\.org", "to", "$1"))))));
         try (RouteChain chain = RouteSources.build(config, POOLS, LoginNames.DEFAULT, scheduler)) {
             assertEquals(Optional.of(new Route.ToPool("archive")), lookup(chain, "x@archive.example.org"));
         }

@@ -31,9 +31,9 @@ class RouterTest {
     private static final HostPort E = HostPort.parse("10.0.0.5:143");
     private static final HostPort STATIC = HostPort.parse("192.0.2.10:10143");
 
-    private static final PoolConfig MAIN = new PoolConfig("main", List.of(
-            new BackendConfig(A, 1), new BackendConfig(B, 1), new BackendConfig(C, 2)));
-    private static final PoolConfig OTHER = new PoolConfig("other", List.of(new BackendConfig(D, 1), new BackendConfig(E, 1)));
+    private static final PoolConfig MAIN = PoolConfig.of("main",
+            Map.of("backends", List.of(A, B, Map.of("address", C, "weight", 2))));
+    private static final PoolConfig OTHER = PoolConfig.of("other", Map.of("backends", List.of(D, E)));
 
     private final Map<String, Route> known = new HashMap<>();
     private final BackendHealth health = new BackendHealth();
@@ -200,7 +200,8 @@ class RouterTest {
 
     @Test
     void aBackendConfiguredAsDrainingIsNeverOffered() throws Exception {
-        PoolConfig drained = new PoolConfig("main", List.of(new BackendConfig(A, 1, true), new BackendConfig(B, 1)));
+        PoolConfig drained = PoolConfig.of("main",
+                Map.of("backends", List.of(Map.of("address", A, "draining", true), B)));
         health.register(A, HealthConfig.DEFAULTS, true);
         health.register(B, HealthConfig.DEFAULTS, false);
         Router router = new Router(new RouteCache(new MapSource(),
@@ -249,7 +250,7 @@ class RouterTest {
     @Test
     void aDownBackendComesBackAfterRiseSuccessesNotBefore() {
         BackendHealth h = new BackendHealth();
-        HealthConfig config = new HealthConfig(true, Duration.ofSeconds(1), Duration.ofSeconds(1), 3, 2);
+        HealthConfig config = HealthConfig.of(Map.of("interval", "1s", "timeout", "1s", "rise", 3, "fall", 2));
         h.register(A, config, false);
         h.recordFailure(A, "x");
         h.recordSuccess(A); // a success in between resets the failure count

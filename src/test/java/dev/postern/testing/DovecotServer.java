@@ -1,12 +1,12 @@
 package dev.postern.testing;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -30,6 +30,7 @@ import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Pattern;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real Dovecot IMAP server (Debian package {@code dovecot-imapd}, 2.3) run as a private instance for one test
@@ -187,14 +188,11 @@ public final class DovecotServer implements AutoCloseable {
             throw new IllegalStateException("interrupted while stopping Dovecot", e);
         }
         children.stream().filter(DovecotServer::running).forEach(ProcessHandle::destroy);
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        for (ProcessHandle child : children) {
-            while (running(child) && System.nanoTime() < deadline) {
-                pause();
-            }
-            if (running(child)) {
-                child.destroyForcibly();
-            }
+        try {
+            await().atMost(STOP_TIMEOUT).pollInterval(POLL_INTERVAL)
+                    .until(() -> children.stream().noneMatch(DovecotServer::running));
+        } catch (ConditionTimeoutException stillRunning) {
+            children.stream().filter(DovecotServer::running).forEach(ProcessHandle::destroyForcibly);
         }
         awaitRefused(port);
         if (tlsPort > 0) {
@@ -247,23 +245,20 @@ public final class DovecotServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run " + DOVECOT, e);
         }
-        long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-        while (true) {
-            if (!process.isAlive()) {
-                int exit = process.exitValue();
-                process = null;
-                throw new DovecotStartException("Dovecot exited with status " + exit + " during start-up ("
-                        + configFile + "):\n" + logTail(), addressInUse());
-            }
-            if (greets(port, greeting) && process.isAlive()) {
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                stop();
-                throw new DovecotStartException("Dovecot did not greet on " + HOST + ":" + port + " within "
-                        + START_TIMEOUT.toSeconds() + " s:\n" + logTail(), false);
-            }
-            pause();
+        Process started = process;
+        try {
+            await().atMost(START_TIMEOUT).pollInterval(POLL_INTERVAL)
+                    .until(() -> !started.isAlive() || greets(port, greeting));
+        } catch (ConditionTimeoutException silent) {
+            stop();
+            throw new DovecotStartException("Dovecot did not greet on " + HOST + ":" + port + " within "
+                    + START_TIMEOUT.toSeconds() + " s:\n" + logTail(), false);
+        }
+        if (!started.isAlive()) {
+            int exit = started.exitValue();
+            process = null;
+            throw new DovecotStartException("Dovecot exited with status " + exit + " during start-up ("
+                    + configFile + "):\n" + logTail(), addressInUse());
         }
     }
 
@@ -302,20 +297,18 @@ public final class DovecotServer implements AutoCloseable {
     }
 
     private static void awaitRefused(int port) {
-        long deadline = System.nanoTime() + STOP_TIMEOUT.toNanos();
-        while (true) {
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress(HOST, port), 1000);
-            } catch (ConnectException refused) {
-                return;
-            } catch (IOException other) {
-                // a timeout or reset: try again
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("port " + port + " still accepts connections "
-                        + STOP_TIMEOUT.toSeconds() + " s after Dovecot was stopped");
-            }
-            pause();
+        await("port " + port + " refusing connections after Dovecot was stopped").atMost(STOP_TIMEOUT)
+                .pollInterval(POLL_INTERVAL).until(() -> refuses(port));
+    }
+
+    private static boolean refuses(int port) {
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress(HOST, port), 1000);
+            return false;
+        } catch (ConnectException refused) {
+            return true;
+        } catch (IOException other) {
+            return false; // a timeout or reset: try again
         }
     }
 
@@ -439,8 +432,9 @@ public final class DovecotServer implements AutoCloseable {
                 Files.writeString(passwd, passwdFile(), StandardCharsets.UTF_8);
                 // read by the auth process, which runs as Dovecot's internal user
                 Files.setPosixFilePermissions(passwd, PosixFilePermissions.fromString("rw-r--r--"));
-                int port = freePort();
-                int tlsPort = tlsCertificateChain == null ? 0 : freePort(port);
+                // the rare clash of the two makes Dovecot fail with "address in use", which start() retries
+                int port = Ports.closedPort();
+                int tlsPort = tlsCertificateChain == null ? 0 : Ports.closedPort();
                 String name = "postern-test-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
                 DovecotServer server = new DovecotServer(directory, name, capability(), port, tlsPort);
                 Files.writeString(server.configFile,
@@ -550,18 +544,6 @@ public final class DovecotServer implements AutoCloseable {
         return directory;
     }
 
-    private static int freePort(int... avoid) throws IOException {
-        for (int i = 0; i < 10; i++) {
-            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-                int candidate = socket.getLocalPort();
-                if (avoid.length == 0 || avoid[0] != candidate) {
-                    return candidate;
-                }
-            }
-        }
-        throw new IOException("no free loopback port");
-    }
-
     /** The unprivileged owner of the maildirs. */
     private static final class MailUser {
         private static MailUser instance;
@@ -646,15 +628,6 @@ public final class DovecotServer implements AutoCloseable {
             return "--- " + file.getFileName() + " ---\n" + String.join("\n", last) + "\n";
         } catch (IOException | UncheckedIOException e) {
             return "--- " + file.getFileName() + ": unreadable: " + e + "\n";
-        }
-    }
-
-    private static void pause() {
-        try {
-            Thread.sleep(POLL_INTERVAL.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.postern.testing;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -37,11 +38,11 @@ class LogGuardSelfTest {
         try {
             leak();
             List<String> violations = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (violations.isEmpty() && System.nanoTime() < deadline) {
+            await().atMost(Duration.ofSeconds(20)).pollInSameThread().until(() -> {
                 SuiteGuardExtension.provokeLeakReports();
                 violations.addAll(LogGuardAppender.drain());
-            }
+                return !violations.isEmpty();
+            });
             assertTrue(violations.stream().anyMatch(v -> v.startsWith("Netty LEAK report")), violations.toString());
         } finally {
             detector.detachAppender(guard);

@@ -2,8 +2,8 @@ package dev.postern.testing;
 
 import dev.postern.config.ConfigLoader;
 import dev.postern.config.PosternConfig;
-import dev.postern.server.ProxyServer;
 import dev.postern.config.TlsConfig;
+import dev.postern.server.ProxyServer;
 import dev.postern.tls.SelfSignedCertificates;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -93,7 +94,8 @@ public final class PosternHarness implements AutoCloseable {
             Path dir = Files.createTempDirectory("postern-it-");
             Path cert = dir.resolve("test.crt");
             Path key = dir.resolve("test.key");
-            SelfSignedCertificates.createIfMissing(new TlsConfig(cert, key, true));
+            SelfSignedCertificates.createIfMissing(
+                    TlsConfig.of(Map.of("certificate", cert, "key", key, "self_signed_if_missing", true)));
             Path file = dir.resolve("postern.yaml");
             Files.writeString(file, LISTENERS_AND_TLS + yamlAfterTls, StandardCharsets.UTF_8);
             PosternConfig config = ConfigLoader.load(file);

@@ -5,11 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.BackendConfig;
-import dev.postern.config.BackendTlsConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
-import dev.postern.config.TlsMode;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.TestPki;
 import io.netty.bootstrap.Bootstrap;
@@ -27,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -72,16 +70,17 @@ class BackendTlsContextsIT {
         }
     }
 
-    private static BackendTlsConfig tls(Path ca, String serverName, List<String> pins, boolean insecure) {
-        return new BackendTlsConfig(TlsMode.IMPLICIT, ca, true, serverName, pins, insecure,
-                BackendTlsConfig.DEFAULT_PROTOCOLS, List.of());
+    /** {@code pools.p.tls} by key name; the mode is always implicit here. */
+    private static Map<String, Object> tls(Map<String, ?> settings) {
+        Map<String, Object> tls = new HashMap<>(settings);
+        tls.put("mode", "implicit");
+        return tls;
     }
 
     /** Null when the handshake with Dovecot's implicit-TLS port succeeds, else the failure reason. */
-    private static String handshake(String provider, String host, BackendTlsConfig tls) throws Exception {
+    private static String handshake(String provider, String host, Map<String, ?> tls) throws Exception {
         HostPort backend = new HostPort(host, dovecot.tlsPort());
-        PoolConfig pool = new PoolConfig("p", List.of(new BackendConfig(backend, 1)),
-                dev.postern.config.HealthConfig.DEFAULTS, tls);
+        PoolConfig pool = PoolConfig.of("p", Map.of("backends", List.of(backend), "tls", tls));
         try (BackendTlsContexts contexts = BackendTlsContexts.build(Map.of("p", pool), provider, Duration.ofSeconds(5))) {
             BackendTls backendTls = contexts.forBackend(backend);
             assertNotNull(backendTls);
@@ -106,21 +105,21 @@ class BackendTlsContextsIT {
     @ParameterizedTest
     @ValueSource(strings = {"openssl", "jdk"})
     void theConfiguredCaAndTheRightNameAreAccepted(String provider) throws Exception {
-        assertEquals(null, handshake(provider, "127.0.0.1", tls(ca.certificateFile(), null, List.of(), false)));
-        assertEquals(null, handshake(provider, "localhost", tls(ca.certificateFile(), null, List.of(), false)));
+        assertEquals(null, handshake(provider, "127.0.0.1", tls(Map.of("ca", ca.certificateFile()))));
+        assertEquals(null, handshake(provider, "localhost", tls(Map.of("ca", ca.certificateFile()))));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"openssl", "jdk"})
     void anotherNameIsAMismatch(String provider) throws Exception {
-        String reason = handshake(provider, "127.0.0.1", tls(ca.certificateFile(), "wrong.example", List.of(), false));
+        String reason = handshake(provider, "127.0.0.1", tls(Map.of("ca", ca.certificateFile(), "server_name", "wrong.example")));
         assertTrue(reason.startsWith("certificate name mismatch"), reason);
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"openssl", "jdk"})
     void anotherCaIsUnknown(String provider) throws Exception {
-        String reason = handshake(provider, "127.0.0.1", tls(otherCa.certificateFile(), null, List.of(), false));
+        String reason = handshake(provider, "127.0.0.1", tls(Map.of("ca", otherCa.certificateFile())));
         assertTrue(reason.startsWith("unknown CA"), reason);
     }
 
@@ -129,8 +128,8 @@ class BackendTlsContextsIT {
     void pinsDecideAlone(String provider) throws Exception {
         String right = leaf.sha256().replace(":", "").toLowerCase();
         // the pin needs no CA and no matching name
-        assertEquals(null, handshake(provider, "127.0.0.1", tls(null, "wrong.example", List.of(right), false)));
-        String reason = handshake(provider, "127.0.0.1", tls(null, null, List.of("0".repeat(64)), false));
+        assertEquals(null, handshake(provider, "127.0.0.1", tls(Map.of("server_name", "wrong.example", "pin_sha256", List.of(right)))));
+        String reason = handshake(provider, "127.0.0.1", tls(Map.of("pin_sha256", List.of("0".repeat(64)))));
         assertTrue(reason.startsWith("pin mismatch: the backend's certificate"), reason);
         assertTrue(reason.contains(leaf.sha256()), reason);
     }
@@ -138,16 +137,14 @@ class BackendTlsContextsIT {
     @ParameterizedTest
     @ValueSource(strings = {"openssl", "jdk"})
     void insecureAcceptsAnything(String provider) throws Exception {
-        assertEquals(null, handshake(provider, "127.0.0.1", tls(null, "wrong.example", List.of(), true)));
+        assertEquals(null, handshake(provider, "127.0.0.1", tls(Map.of("server_name", "wrong.example", "insecure", true))));
     }
 
     @ParameterizedTest
     @ValueSource(strings = {"openssl", "jdk"})
     void anUnsupportedCipherStopsTheStart(String provider) {
-        BackendTlsConfig tls = new BackendTlsConfig(TlsMode.IMPLICIT, null, true, null, List.of(), false,
-                BackendTlsConfig.DEFAULT_PROTOCOLS, List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_NOT_A_SUITE"));
-        PoolConfig pool = new PoolConfig("legacy", List.of(new BackendConfig(new HostPort("127.0.0.1", 993), 1)),
-                dev.postern.config.HealthConfig.DEFAULTS, tls);
+        PoolConfig pool = PoolConfig.of("legacy", Map.of("backends", List.of("127.0.0.1:993"), "tls", Map.of("mode",
+                "implicit", "ciphers", List.of("TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_NOT_A_SUITE"))));
         TlsSetupException e = assertThrows(TlsSetupException.class,
                 () -> BackendTlsContexts.build(Map.of("legacy", pool), provider, Duration.ofSeconds(5)));
         assertTrue(e.getMessage().startsWith("pools.legacy.tls.ciphers: 'TLS_NOT_A_SUITE' not supported by the "),
@@ -157,10 +154,8 @@ class BackendTlsContextsIT {
     @ParameterizedTest
     @ValueSource(strings = {"jdk"})
     void theJdkProviderCannotSpeakTls10(String provider) {
-        BackendTlsConfig tls = new BackendTlsConfig(TlsMode.IMPLICIT, null, true, null, List.of(), false,
-                List.of("TLSv1"), List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"));
-        PoolConfig pool = new PoolConfig("legacy", List.of(new BackendConfig(new HostPort("127.0.0.1", 993), 1)),
-                dev.postern.config.HealthConfig.DEFAULTS, tls);
+        PoolConfig pool = PoolConfig.of("legacy", Map.of("backends", List.of("127.0.0.1:993"), "tls", Map.of("mode",
+                "implicit", "protocols", List.of("TLSv1"), "ciphers", List.of("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"))));
         TlsSetupException e = assertThrows(TlsSetupException.class,
                 () -> BackendTlsContexts.build(Map.of("legacy", pool), provider, Duration.ofSeconds(5)));
         assertEquals("pools.legacy.tls.protocols: none of [TLSv1] is supported by the JDK TLS provider", e.getMessage());

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.postern.config.HostPort;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TlsConfig;
-import dev.postern.config.TlsMode;
 import dev.postern.metrics.MicrometerProxyMetrics;
 import dev.postern.testing.TestCertificates;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -22,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -217,11 +216,11 @@ class ClientHelloTest {
     @Test
     void aForeignAlpnIsAnsweredWithOneAlertAndCountedOnce(@TempDir Path dir) throws Exception {
         TestCertificates.selfSigned(dir, "ec", TestCertificates.KeyType.ECDSA_P256, "localhost", List.of("localhost"));
-        TlsConfig config = new TlsConfig(dir.resolve("ec.crt"), dir.resolve("ec.key"), false, List.of(), List.of(), "jdk",
-                TlsConfig.SessionConfig.DEFAULTS, Duration.ofSeconds(5));
+        TlsConfig config = TlsConfig.of(Map.of("certificate", dir.resolve("ec.crt"), "key", dir.resolve("ec.key"),
+                "provider", "jdk"));
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         MicrometerProxyMetrics metrics = new MicrometerProxyMetrics(registry);
-        ListenerConfig listener = new ListenerConfig("imaps", HostPort.parse("127.0.0.1:0"), TlsMode.IMPLICIT, true);
+        ListenerConfig listener = ListenerConfig.of(Map.of("name", "imaps", "bind", "127.0.0.1:0", "tls", "implicit"));
         try (ServerTls tls = ServerTls.load(config, Duration.ofSeconds(10))) {
             EmbeddedChannel channel = new EmbeddedChannel(tls.newClientHelloHandler(listener, metrics));
             channel.writeInbound(new Hello().alpn("http/1.1").record());

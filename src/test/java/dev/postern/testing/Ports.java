@@ -1,0 +1,25 @@
+package dev.postern.testing;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+
+/** Loopback ports for tests. */
+public final class Ports {
+    private Ports() {
+    }
+
+    /**
+     * A port on 127.0.0.1 that nothing listens on, so a connection to it is refused at once: an ephemeral port,
+     * bound and released. The kernel hands ephemeral ports out in turn, so nothing else takes it soon; a test may
+     * also bind it itself (a server started on a port chosen up front).
+     */
+    public static int closedPort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free loopback port", e);
+        }
+    }
+}
