@@ -14,6 +14,10 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads {@code routes.sources}: an ordered list of {@code {type: file|rules|http|ldap, ...}}. */
 final class RouteSourcesLoader {
+    /** The request headers of the auth_http protocol that Postern sets itself. */
+    private static final List<String> POSTERN_HEADERS = List.of("Auth-Method", "Auth-User", "Auth-Pass",
+            "Auth-Protocol", "Auth-Login-Attempt", "Client-IP");
+
     private RouteSourcesLoader() {
     }
 
@@ -105,6 +109,11 @@ final class RouteSourcesLoader {
         node.entries("headers").forEach((k, v) -> {
             if (!k.matches("[A-Za-z0-9-]+") || String.valueOf(v).chars().anyMatch(c -> c < 0x20)) {
                 node.problem("headers", "'" + k + "' is not a valid header name/value");
+                return;
+            }
+            String problem = headerProblem(k, String.valueOf(v));
+            if (problem != null) {
+                node.nested("headers", Map.of()).problem(k, problem);
             } else {
                 headers.put(k, String.valueOf(v));
             }
@@ -113,6 +122,26 @@ final class RouteSourcesLoader {
         boolean sendPassword = node.bool("send_password", false);
         int maxConcurrent = node.integer("max_concurrent", 256, 1, 100_000);
         return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent);
+    }
+
+    /**
+     * Null when the JDK HTTP client sends {@code name: value} as configured, else why not: it refuses the headers it
+     * manages itself (Host, Connection, Content-Length, Expect, Upgrade) and values outside its character rules, and
+     * every lookup would fail at run time. Postern's own {@code Auth-*} and {@code Client-IP} are refused too: a
+     * second copy would leave the service to pick one.
+     */
+    static String headerProblem(String name, String value) {
+        if (POSTERN_HEADERS.stream().anyMatch(name::equalsIgnoreCase)) {
+            return "set by Postern on every request (expected: a header of your own, such as X-Auth-Key)";
+        }
+        try {
+            java.net.http.HttpRequest.newBuilder(URI.create("http://localhost/")).header(name, value);
+            return null;
+        } catch (IllegalArgumentException e) {
+            String why = String.valueOf(e.getMessage());
+            return why.startsWith("restricted") ? "restricted header (the HTTP client sets it itself): remove it"
+                    : "refused by the HTTP client (" + why.replace(value, "...") + ")";
+        }
     }
 
     static RouteSourceConfig.Ldap ldap(ConfigNode node) {
