@@ -189,6 +189,8 @@ class ConfigLoaderRoutingTest {
         assertNull(routes.defaultPool());
         assertEquals(RoutesConfig.CacheConfig.DEFAULTS, routes.cache());
         assertEquals(LoginNameConfig.DEFAULTS, routes.loginNames());
+        assertEquals(RoutesConfig.UnlistedTargets.DEFAULTS, routes.unlistedTargets());
+        assertEquals(TlsMode.NONE, routes.unlistedTargets().tls().mode());
         assertEquals(HealthConfig.DEFAULTS, config.pools().get("main").health());
         RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
         assertEquals(dir.resolve("routes.yaml"), file.path());
@@ -225,6 +227,20 @@ class ConfigLoaderRoutingTest {
                 """);
         assertEquals(List.of(RouteSourceConfig.Ldap.class, RouteSourceConfig.Rules.class, RouteSourceConfig.File.class,
                 RouteSourceConfig.Http.class), config.routes().sources().stream().map(Object::getClass).toList());
+    }
+
+    @Test
+    void unlistedTargetsAreRefusedOrGetTlsSettingsLikeAPools() throws Exception {
+        assertEquals(RoutesConfig.UnlistedTargets.REFUSE,
+                load(LISTENERS + POOLS + "routes: {unlisted_targets: refuse}\n").routes().unlistedTargets());
+        RoutesConfig.UnlistedTargets tls = load(LISTENERS + POOLS
+                + "routes: {unlisted_targets: {tls: starttls, verify_hostname: false, protocols: [TLSv1.3]}}\n")
+                .routes().unlistedTargets();
+        assertEquals(false, tls.refuse());
+        assertEquals(BackendTlsConfig.of(Map.of("mode", "starttls", "verify_hostname", false,
+                "protocols", List.of("TLSv1.3"))), tls.tls());
+        assertEquals(RoutesConfig.UnlistedTargets.DEFAULTS,
+                load(LISTENERS + POOLS + "routes: {unlisted_targets: {tls: none}}\n").routes().unlistedTargets());
     }
 
     static Stream<Arguments> mistakes() {
@@ -340,6 +356,13 @@ class ConfigLoaderRoutingTest {
                         "routes.login_names.strip_domains: 'example.org' (expected: a list)"),
                 mistake("routes: {login_names: {lowercase: yes please}}",
                         "routes.login_names.lowercase: 'yes please' (expected: true or false)"),
+                mistake("routes: {unlisted_targets: sometimes}", "routes.unlisted_targets: 'sometimes' (expected: refuse, "
+                        + "or a mapping such as {tls: implicit, ca: ca.pem})"),
+                mistake("routes: {unlisted_targets: {tls: maybe}}", "routes.unlisted_targets.tls: 'maybe'"),
+                mistake("routes: {unlisted_targets: {mode: implicit}}", "routes.unlisted_targets.mode: unknown key"),
+                mistake("routes: {unlisted_targets: {insecure: true}}",
+                        "routes.unlisted_targets.insecure: has no effect while tls is none (expected: tls: implicit or starttls)"),
+                mistake("routes: {unlisted_targets: {tls: implicit, ca: missing.pem}}", "routes.unlisted_targets.ca: "),
                 mistake("routes: {sourcs: []}", "routes.sourcs: unknown key"));
     }
 
