@@ -2,6 +2,7 @@ package dev.postern.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -146,7 +147,7 @@ final class RouteSourcesLoader {
 
     static RouteSourceConfig.Ldap ldap(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "url", "urls", "bind_dn", "bind_password", "base_dn", "filter", "attribute",
-                "default_port", "pool_size", "timeout", "threads", "queue"));
+                "default_port", "pool_size", "timeout", "threads", "queue", "ca", "start_tls"));
         List<URI> urls = new ArrayList<>();
         if (node.has("url")) {
             URI u = uri(node, "url", List.of("ldap", "ldaps"));
@@ -187,11 +188,27 @@ final class RouteSourcesLoader {
         Duration timeout = node.duration("timeout", Duration.ofSeconds(3), Duration.ofMillis(1));
         int threads = node.integer("threads", 4, 1, 1000);
         int queue = node.integer("queue", 1000, 1, 1_000_000);
+        boolean startTls = node.bool("start_tls", false);
+        boolean anyLdaps = urls.stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("ldaps"));
+        boolean anyLdap = urls.stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("ldap"));
+        if (startTls && !anyLdap && !urls.isEmpty()) {
+            node.problem("start_tls", "true has no effect: every URL is ldaps:// (TLS from the first byte)");
+        }
+        Path ca = null;
+        if (node.has("ca")) {
+            ca = node.resolve("ca");
+            String problem = BackendTlsLoader.checkCaBundle(ca);
+            if (problem != null) {
+                node.problem("ca", problem);
+            } else if (!anyLdaps && !startTls && !urls.isEmpty()) {
+                node.problem("ca", "has no effect without TLS (expected: ldaps:// URLs or start_tls: true)");
+            }
+        }
         if (urls.isEmpty() || baseDn == null) {
             return null;
         }
         return new RouteSourceConfig.Ldap(urls, bindDn, bindPassword, baseDn, filter, attribute, defaultPort, poolSize,
-                timeout, threads, queue);
+                timeout, threads, queue, ca, startTls);
     }
 
     private static URI uri(ConfigNode node, String key, List<String> schemes) {

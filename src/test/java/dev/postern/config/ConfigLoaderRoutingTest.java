@@ -210,6 +210,8 @@ class ConfigLoaderRoutingTest {
         assertEquals("mailHost", ldap.attribute());
         assertEquals(143, ldap.defaultPort());
         assertEquals(4, ldap.poolSize());
+        assertNull(ldap.ca());
+        assertEquals(false, ldap.startTls());
         assertEquals(Duration.ofSeconds(3), ldap.timeout());
         assertEquals(4, ldap.threads());
         assertEquals(1000, ldap.queue());
@@ -241,6 +243,21 @@ class ConfigLoaderRoutingTest {
                 "protocols", List.of("TLSv1.3"))), tls.tls());
         assertEquals(RoutesConfig.UnlistedTargets.DEFAULTS,
                 load(LISTENERS + POOLS + "routes: {unlisted_targets: {tls: none}}\n").routes().unlistedTargets());
+    }
+
+    @Test
+    void anLdapSourceTakesAPrivateCaAndStartTls() throws Exception {
+        Path ca = dev.postern.testing.TestPki.ca(dir, "ldap-ca", "LDAP CA").certificateFile();
+        RouteSourceConfig.Ldap ldap = assertInstanceOf(RouteSourceConfig.Ldap.class, load(LISTENERS + POOLS
+                + "routes: {sources: [{type: ldap, url: 'ldap://dir.example.org', base_dn: 'dc=x', ca: " + ca.getFileName()
+                + ", start_tls: true}]}\n").routes().sources().get(0));
+        assertEquals(ca, ldap.ca());
+        assertEquals(true, ldap.startTls());
+        List<String> problems = problems(LISTENERS + POOLS
+                + "routes: {sources: [{type: ldap, url: 'ldap://dir.example.org', base_dn: 'dc=x', ca: " + ca.getFileName()
+                + "}]}\n");
+        assertTrue(problems.contains("routes.sources[0].ca: has no effect without TLS (expected: ldaps:// URLs or "
+                + "start_tls: true)"), problems.toString());
     }
 
     static Stream<Arguments> mistakes() {
@@ -322,6 +339,12 @@ class ConfigLoaderRoutingTest {
                         "routes.sources[0].threads: 0 (expected: 1 to 1000)"),
                 mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', default_port: 70000}]}",
                         "routes.sources[0].default_port: 70000 (expected: 1 to 65535)"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldaps://x', base_dn: 'dc=x', start_tls: true}]}",
+                        "routes.sources[0].start_tls: true has no effect: every URL is ldaps://"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', start_tls: maybe}]}",
+                        "routes.sources[0].start_tls: 'maybe' (expected: true or false)"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldaps://x', base_dn: 'dc=x', ca: missing-ca.pem}]}",
+                        "routes.sources[0].ca: "),
                 mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', search_base: 'dc=y'}]}",
                         "routes.sources[0].search_base: unknown key"),
                 // pools
