@@ -19,8 +19,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * The {@link BackendGateway}: asks the router where the user goes, then hands the backends it names to a
  * {@link RoutedLogin} over a {@link BackendLoginStep} (how). A route source's refusal, a pool that does not
- * exist and "no route" are answered here without contacting a backend, and at once (how long a refusal waits is
- * the front end's failure delay); so is a user who already has {@code limits.max_sessions_per_user} sessions
+ * exist, a pool with every backend draining ({@code NO [UNAVAILABLE]}) and "no route" (the wrong-password reply,
+ * the only case that gets it here) are answered without contacting a backend, and at once (how long a refusal waits
+ * is the front end's failure delay); so is a user who already has {@code limits.max_sessions_per_user} sessions
  * ({@code [LIMIT]}): the slot is taken before the route lookup, held while the login runs and by the relayed session
  * until its backend channel closes (the relay closes it with the client's), and given back at once when the login
  * fails.
@@ -75,7 +76,7 @@ public final class BackendConnector implements BackendGateway {
                          Throwable error, Promise<LoginResult> promise) {
         if (error != null) {
             promise.tryFailure(ProxyFailureException.of(error, ProxyFailure.AUTH_TEMPFAIL, "route lookup failed"));
-        } else if (route instanceof RouteDecision.Backends b && !b.order().isEmpty()) {
+        } else if (route instanceof RouteDecision.Backends b) {
             new RoutedLogin(session.id(), credentials, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Refused r) {
             // The wait the source asked for is served by the front end's one failure delay (the longer applies).
@@ -83,9 +84,14 @@ public final class BackendConnector implements BackendGateway {
         } else if (route instanceof RouteDecision.UnknownPool u) {
             promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL,
                     "the route names pool '" + u.pool() + "', which is not configured"));
-        } else {
+        } else if (route instanceof RouteDecision.NoBackend n) {
+            promise.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
+                    "every backend of pool '" + n.pool() + "' is draining"));
+        } else if (route instanceof RouteDecision.NoRoute) {
             promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_REJECTED,
                     "no route for this user and no default pool"));
+        } else {
+            promise.tryFailure(new ProxyFailureException(ProxyFailure.INTERNAL, "unexpected route decision " + route));
         }
     }
 

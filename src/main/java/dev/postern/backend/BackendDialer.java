@@ -18,7 +18,10 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * Connections to backends, for logins and health checks alike: the host name resolved off the event loop, a
@@ -29,20 +32,20 @@ import java.time.Duration;
 public final class BackendDialer implements BackendLoginStep {
     private final Class<? extends SocketChannel> channelClass;
     private final AddressResolver resolver;
-    private final BackendTlsContexts backendTls;
+    private final TargetTlsPolicy tlsPolicy;
     private final LimitsConfig limits;
     private final TimeoutsConfig timeouts;
 
     /**
      * @param channelClass the client channels' class
      * @param resolver host names to addresses off the event loop
-     * @param backendTls TLS per pooled backend; a backend no pool lists connects in plaintext
+     * @param backendTls TLS per pooled backend and for targets no pool lists (see {@link TargetTlsPolicy})
      */
     public BackendDialer(Class<? extends SocketChannel> channelClass, AddressResolver resolver,
                          BackendTlsContexts backendTls, LimitsConfig limits, TimeoutsConfig timeouts) {
         this.channelClass = channelClass;
         this.resolver = resolver;
-        this.backendTls = backendTls;
+        this.tlsPolicy = new TargetTlsPolicy(backendTls, resolver);
         this.limits = limits;
         this.timeouts = timeouts;
     }
@@ -50,19 +53,42 @@ public final class BackendDialer implements BackendLoginStep {
     @Override
     public Future<LoginResult> login(HostPort target, Credentials credentials, EventLoop loop) {
         Promise<LoginResult> result = loop.newPromise();
-        BackendTls tls = backendTls.forBackend(target);
         open(target, loop, timeouts.backendConnect(), PipelineNames.BACKEND_LOGIN,
-                new BackendLoginHandler(credentials, result, target, timeouts.backendLogin(), tls), result);
+                tls -> new BackendLoginHandler(credentials, result, target, timeouts.backendLogin(), tls), result);
         return result;
     }
 
+    /** A resolved target and the TLS it gets. */
+    private record Dial(InetSocketAddress address, TargetTlsPolicy.Choice tls) {
+    }
+
     /**
-     * Connects to {@code target} with {@code phase} last in its pipeline. Failing to resolve or connect fails
-     * {@code outcome} ({@link ProxyFailure#CONNECT}); {@code outcome} completing other than successfully (cancelled,
-     * timed out by its owner) closes the channel. The phase handler completes {@code outcome} otherwise.
+     * Connects to {@code target} with the phase handler {@code phase} makes (given the TLS the target gets, null for
+     * plaintext) last in its pipeline. Failing to resolve or connect, or a target {@code routes.unlisted_targets}
+     * refuses, fails {@code outcome} ({@link ProxyFailure#CONNECT}); {@code outcome} completing other than
+     * successfully (cancelled, timed out by its owner) closes the channel. The phase handler completes
+     * {@code outcome} otherwise.
      */
-    void open(HostPort target, EventLoop loop, Duration connectTimeout, String phaseName, ChannelHandler phase,
-              Promise<?> outcome) {
+    void open(HostPort target, EventLoop loop, Duration connectTimeout, String phaseName,
+              Function<BackendTls, ChannelHandler> phase, Promise<?> outcome) {
+        resolver.resolve(target)
+                .thenCompose(address -> tlsPolicy.choose(target, address).thenApply(tls -> new Dial(address, tls)))
+                .whenComplete((dial, error) -> loop.execute(() -> {
+                    if (error != null) {
+                        Throwable cause = error instanceof CompletionException && error.getCause() != null
+                                ? error.getCause() : error;
+                        outcome.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
+                                "cannot resolve " + target + ": " + cause.getMessage()));
+                    } else if (dial.tls().refusal() != null) {
+                        outcome.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT, dial.tls().refusal()));
+                    } else if (!outcome.isDone()) {
+                        connect(target, dial, loop, connectTimeout, phaseName, phase.apply(dial.tls().tls()), outcome);
+                    }
+                }));
+    }
+
+    private void connect(HostPort target, Dial dial, EventLoop loop, Duration connectTimeout, String phaseName,
+                         ChannelHandler phase, Promise<?> outcome) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -70,29 +96,19 @@ public final class BackendDialer implements BackendLoginStep {
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .handler(new BackendPipelineInitializer(target, backendTls.forBackend(target),
-                        limits.maxBackendLineBytes(), phaseName, phase));
-        resolver.resolve(target).whenComplete((address, error) -> loop.execute(() -> {
-            if (error != null) {
+                .handler(new BackendPipelineInitializer(target, dial.tls().tls(), limits.maxBackendLineBytes(),
+                        phaseName, phase));
+        var connecting = bootstrap.connect(dial.address());
+        connecting.addListener(connect -> {
+            if (!connect.isSuccess()) {
                 outcome.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
-                        "cannot resolve " + target + ": " + error.getMessage()));
-                return;
+                        "connect to " + target + " failed: " + connect.cause().getMessage()));
             }
-            if (outcome.isDone()) {
-                return;
+        });
+        outcome.addListener(f -> {
+            if (!f.isSuccess()) {
+                connecting.channel().close();
             }
-            var connecting = bootstrap.connect(address);
-            connecting.addListener(connect -> {
-                if (!connect.isSuccess()) {
-                    outcome.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT,
-                            "connect to " + target + " failed: " + connect.cause().getMessage()));
-                }
-            });
-            outcome.addListener(f -> {
-                if (!f.isSuccess()) {
-                    connecting.channel().close();
-                }
-            });
-        }));
+        });
     }
 }

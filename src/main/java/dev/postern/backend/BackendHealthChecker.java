@@ -51,7 +51,7 @@ public final class BackendHealthChecker implements AutoCloseable {
                 health.recordFailure(backend, "health check: " + f.cause().getMessage());
             }
         });
-        dialer.open(backend, loop, config.timeout(), PipelineNames.HEALTH_PROBE, new GreetingProbeHandler(result),
+        dialer.open(backend, loop, config.timeout(), PipelineNames.HEALTH_PROBE, tls -> new GreetingProbeHandler(result),
                 result);
     }
 

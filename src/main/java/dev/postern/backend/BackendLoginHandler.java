@@ -158,8 +158,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         if (tls == null || tls.mode() != TlsMode.STARTTLS || tlsUp) {
             login(ctx);
         } else if (!Capabilities.has(capabilities, "STARTTLS")) {
-            fail(ctx, ProxyFailure.TLS, "backend " + backendName + " does not offer STARTTLS (pool " + tls.pool()
-                    + " has tls.mode: starttls)");
+            fail(ctx, ProxyFailure.TLS, "backend " + backendName + " does not offer STARTTLS (" + tls.setting() + ")");
         } else {
             state = State.STARTTLS;
             send(ctx, "P0 STARTTLS\r\n");

@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 
 /** Reads {@code pools.<name>.tls} into a {@link BackendTlsConfig}, recording every problem with its key path. */
 final class BackendTlsLoader {
-    private static final Set<String> KEYS = Set.of("mode", "ca", "verify_hostname", "server_name", "pin_sha256",
+    /** The keys besides the mode's. */
+    private static final List<String> SETTINGS = List.of("ca", "verify_hostname", "server_name", "pin_sha256",
             "insecure", "protocols", "ciphers");
     private static final Pattern SHA256_HEX = Pattern.compile("[0-9a-f]{64}");
     private static final Pattern HOST_NAME =
@@ -31,12 +32,23 @@ final class BackendTlsLoader {
 
     /** The pool's TLS settings; {@link BackendTlsConfig#NONE} when the node is absent. */
     static BackendTlsConfig read(ConfigNode node) {
-        node.rejectUnknownKeys(KEYS);
-        TlsMode mode = node.enumValue("mode", TlsMode.class, TlsMode.NONE);
+        return read(node, "mode");
+    }
+
+    /**
+     * TLS settings whose mode is under {@code modeKey} ({@code mode} in a pool's {@code tls:}, {@code tls} in
+     * {@code routes.unlisted_targets}), the other keys as in a pool's {@code tls:}.
+     */
+    static BackendTlsConfig read(ConfigNode node, String modeKey) {
+        Set<String> keys = new java.util.HashSet<>(SETTINGS);
+        keys.add(modeKey);
+        node.rejectUnknownKeys(keys);
+        TlsMode mode = node.enumValue(modeKey, TlsMode.class, TlsMode.NONE);
         if (mode == TlsMode.NONE) {
-            for (String key : KEYS.stream().sorted().toList()) {
-                if (!key.equals("mode") && node.has(key)) {
-                    node.problem(key, "has no effect while mode is none (expected: mode: implicit or starttls)");
+            for (String key : SETTINGS.stream().sorted().toList()) {
+                if (node.has(key)) {
+                    node.problem(key, "has no effect while " + modeKey + " is none (expected: " + modeKey
+                            + ": implicit or starttls)");
                 }
             }
         }

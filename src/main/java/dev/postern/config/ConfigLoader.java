@@ -109,7 +109,7 @@ public final class ConfigLoader {
 
     /** {@code routes:}; targets may name the pools in {@code pools}. */
     static RoutesConfig routes(ConfigNode node, Set<String> pools) {
-        node.rejectUnknownKeys(Set.of("default_pool", "static", "sources", "cache", "login_names"));
+        node.rejectUnknownKeys(Set.of("default_pool", "static", "sources", "cache", "login_names", "unlisted_targets"));
         String defaultPool = node.string("default_pool", null);
         if (defaultPool != null && !pools.contains(defaultPool)) {
             node.problem("default_pool", "'" + defaultPool + "' is not a pool (pools: " + pools + ")");
@@ -129,6 +129,23 @@ public final class ConfigLoader {
         }
         List<RouteSourceConfig> sources = RouteSourcesLoader.sources(node, pools);
         RoutesConfig.CacheConfig cache = RoutesConfig.CacheConfig.SECTION.read(node.child("cache"));
-        return new RoutesConfig(defaultPool, statics, sources, cache, names);
+        return new RoutesConfig(defaultPool, statics, sources, cache, names, unlistedTargets(node));
+    }
+
+    /** {@code routes.unlisted_targets}: {@code refuse}, or {@code {tls: none|implicit|starttls, ca: ..., ...}}. */
+    private static RoutesConfig.UnlistedTargets unlistedTargets(ConfigNode routes) {
+        String key = "unlisted_targets";
+        if (!routes.has(key)) {
+            return RoutesConfig.UnlistedTargets.DEFAULTS;
+        }
+        if (!routes.isMapping(key)) {
+            String word = routes.string(key, "");
+            if (word.equalsIgnoreCase("refuse")) {
+                return RoutesConfig.UnlistedTargets.REFUSE;
+            }
+            routes.problem(key, "'" + word + "' (expected: refuse, or a mapping such as {tls: implicit, ca: ca.pem})");
+            return RoutesConfig.UnlistedTargets.DEFAULTS;
+        }
+        return new RoutesConfig.UnlistedTargets(false, BackendTlsLoader.read(routes.child(key), "tls"));
     }
 }

@@ -128,6 +128,11 @@ final class ConfigNode {
         }).filter(Objects::nonNull).iterator();
     }
 
+    /** Whether {@code key} holds a mapping (possibly empty); false when absent or of another kind. */
+    boolean isMapping(String key) {
+        return map.get(key) instanceof Map;
+    }
+
     /** Whether {@code key} holds a list (possibly empty); false when absent or of another kind. */
     boolean isList(String key) {
         return map.get(key) instanceof List;

@@ -2,7 +2,10 @@ package dev.postern.config;
 
 import java.util.Locale;
 
-/** A host (name, IPv4 or IPv6 literal) and a TCP port; parsed from {@code host:port} or {@code [v6]:port}. */
+/**
+ * A host (name, IPv4 or IPv6 literal) and a TCP port; parsed from {@code host:port} or {@code [v6]:port}. The host
+ * is kept in lower case without a trailing dot, so {@code LOCALHOST.:993} and {@code localhost:993} are one value.
+ */
 public record HostPort(String host, int port) {
 
     public HostPort {
@@ -12,7 +15,11 @@ public record HostPort(String host, int port) {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port " + port + " out of range 0-65535");
         }
+        // One spelling per name: case and a trailing dot (the DNS root) do not make another host.
         host = host.toLowerCase(Locale.ROOT);
+        if (host.length() > 1 && host.endsWith(".")) {
+            host = host.substring(0, host.length() - 1);
+        }
     }
 
     /** Parses {@code host:port}; an IPv6 literal goes in brackets. Throws with a message fit for a config error. */

@@ -52,10 +52,13 @@ public sealed interface RouteSourceConfig {
 
     /**
      * An LDAP directory: {@code filter} with {@code %u} (the escaped login key) and optionally {@code %l} (local
-     * part) / {@code %d} (domain); {@code attribute} holds {@code host[:port]} or a pool name.
+     * part) / {@code %d} (domain); {@code attribute} holds {@code host[:port]} or a pool name. TLS per URL:
+     * {@code ldaps://} from the first byte, {@code ldap://} with StartTLS when {@code startTls}, else plain; the
+     * directory's certificate is checked against {@code ca} (null: the JDK's trust store) and the URL's host name.
      */
     record Ldap(List<URI> urls, String bindDn, String bindPassword, String baseDn, String filter, String attribute,
-                int defaultPort, int poolSize, Duration timeout, int threads, int queue) implements RouteSourceConfig {
+                int defaultPort, int poolSize, Duration timeout, int threads, int queue, Path ca, boolean startTls)
+            implements RouteSourceConfig {
         public Ldap {
             urls = List.copyOf(urls);
         }

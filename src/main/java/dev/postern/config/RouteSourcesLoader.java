@@ -2,6 +2,7 @@ package dev.postern.config;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -14,6 +15,10 @@ import java.util.regex.PatternSyntaxException;
 
 /** Reads {@code routes.sources}: an ordered list of {@code {type: file|rules|http|ldap, ...}}. */
 final class RouteSourcesLoader {
+    /** The request headers of the auth_http protocol that Postern sets itself. */
+    private static final List<String> POSTERN_HEADERS = List.of("Auth-Method", "Auth-User", "Auth-Pass",
+            "Auth-Protocol", "Auth-Login-Attempt", "Client-IP");
+
     private RouteSourcesLoader() {
     }
 
@@ -105,6 +110,11 @@ final class RouteSourcesLoader {
         node.entries("headers").forEach((k, v) -> {
             if (!k.matches("[A-Za-z0-9-]+") || String.valueOf(v).chars().anyMatch(c -> c < 0x20)) {
                 node.problem("headers", "'" + k + "' is not a valid header name/value");
+                return;
+            }
+            String problem = headerProblem(k, String.valueOf(v));
+            if (problem != null) {
+                node.nested("headers", Map.of()).problem(k, problem);
             } else {
                 headers.put(k, String.valueOf(v));
             }
@@ -115,9 +125,29 @@ final class RouteSourcesLoader {
         return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent);
     }
 
+    /**
+     * Null when the JDK HTTP client sends {@code name: value} as configured, else why not: it refuses the headers it
+     * manages itself (Host, Connection, Content-Length, Expect, Upgrade) and values outside its character rules, and
+     * every lookup would fail at run time. Postern's own {@code Auth-*} and {@code Client-IP} are refused too: a
+     * second copy would leave the service to pick one.
+     */
+    static String headerProblem(String name, String value) {
+        if (POSTERN_HEADERS.stream().anyMatch(name::equalsIgnoreCase)) {
+            return "set by Postern on every request (expected: a header of your own, such as X-Auth-Key)";
+        }
+        try {
+            java.net.http.HttpRequest.newBuilder(URI.create("http://localhost/")).header(name, value);
+            return null;
+        } catch (IllegalArgumentException e) {
+            String why = String.valueOf(e.getMessage());
+            return why.startsWith("restricted") ? "restricted header (the HTTP client sets it itself): remove it"
+                    : "refused by the HTTP client (" + why.replace(value, "...") + ")";
+        }
+    }
+
     static RouteSourceConfig.Ldap ldap(ConfigNode node) {
         node.rejectUnknownKeys(Set.of("type", "url", "urls", "bind_dn", "bind_password", "base_dn", "filter", "attribute",
-                "default_port", "pool_size", "timeout", "threads", "queue"));
+                "default_port", "pool_size", "timeout", "threads", "queue", "ca", "start_tls"));
         List<URI> urls = new ArrayList<>();
         if (node.has("url")) {
             URI u = uri(node, "url", List.of("ldap", "ldaps"));
@@ -158,11 +188,27 @@ final class RouteSourcesLoader {
         Duration timeout = node.duration("timeout", Duration.ofSeconds(3), Duration.ofMillis(1));
         int threads = node.integer("threads", 4, 1, 1000);
         int queue = node.integer("queue", 1000, 1, 1_000_000);
+        boolean startTls = node.bool("start_tls", false);
+        boolean anyLdaps = urls.stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("ldaps"));
+        boolean anyLdap = urls.stream().anyMatch(u -> u.getScheme().equalsIgnoreCase("ldap"));
+        if (startTls && !anyLdap && !urls.isEmpty()) {
+            node.problem("start_tls", "true has no effect: every URL is ldaps:// (TLS from the first byte)");
+        }
+        Path ca = null;
+        if (node.has("ca")) {
+            ca = node.resolve("ca");
+            String problem = BackendTlsLoader.checkCaBundle(ca);
+            if (problem != null) {
+                node.problem("ca", problem);
+            } else if (!anyLdaps && !startTls && !urls.isEmpty()) {
+                node.problem("ca", "has no effect without TLS (expected: ldaps:// URLs or start_tls: true)");
+            }
+        }
         if (urls.isEmpty() || baseDn == null) {
             return null;
         }
         return new RouteSourceConfig.Ldap(urls, bindDn, bindPassword, baseDn, filter, attribute, defaultPort, poolSize,
-                timeout, threads, queue);
+                timeout, threads, queue, ca, startTls);
     }
 
     private static URI uri(ConfigNode node, String key, List<String> schemes) {

@@ -15,9 +15,10 @@ import java.util.Set;
  * @param sources further route sources, asked in order
  * @param cache the route cache in front of all sources
  * @param loginNames how login names become route keys
+ * @param unlistedTargets how Postern speaks to a route target that is no pool's backend
  */
 public record RoutesConfig(String defaultPool, Map<String, String> staticRoutes, List<RouteSourceConfig> sources,
-                           CacheConfig cache, LoginNameConfig loginNames) {
+                           CacheConfig cache, LoginNameConfig loginNames, UnlistedTargets unlistedTargets) {
     public RoutesConfig {
         // In the file's order: two keys that normalise to the same login must resolve the same way on every run.
         staticRoutes = Collections.unmodifiableMap(new LinkedHashMap<>(staticRoutes));
@@ -44,5 +45,15 @@ public record RoutesConfig(String defaultPool, Map<String, String> staticRoutes,
                 ConfigKey.whole("max_entries", 100_000, 1, 100_000_000));
 
         public static final CacheConfig DEFAULTS = SECTION.defaults();
+    }
+
+    /**
+     * {@code routes.unlisted_targets}: a {@code host:port} from a route source that matches no pool's backend (by
+     * name, or by resolved address and port) is refused, or reached with {@code tls} ({@code {tls: none}} by default,
+     * plain IMAP as before; {@code {tls: implicit|starttls, ca: ...}} with the keys of a pool's {@code tls:}).
+     */
+    public record UnlistedTargets(boolean refuse, BackendTlsConfig tls) {
+        public static final UnlistedTargets DEFAULTS = new UnlistedTargets(false, BackendTlsConfig.NONE);
+        public static final UnlistedTargets REFUSE = new UnlistedTargets(true, BackendTlsConfig.NONE);
     }
 }

@@ -5,6 +5,7 @@ import io.netty.util.NetUtil;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -20,8 +21,26 @@ public final class AddressResolver {
         this.executor = executor;
     }
 
+    /** Every address of a backend's host (an IP literal: itself), off the event loop. */
+    public CompletableFuture<List<InetAddress>> resolveAll(HostPort backend) {
+        if (isIpLiteral(backend.host())) {
+            return CompletableFuture.completedFuture(List.of(NetUtil.createInetAddressFromIpAddressString(backend.host())));
+        }
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return List.of(InetAddress.getAllByName(backend.host()));
+            } catch (UnknownHostException e) {
+                throw new CompletionException("cannot resolve " + backend.host(), e);
+            }
+        }, executor);
+    }
+
+    private static boolean isIpLiteral(String host) {
+        return NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host);
+    }
+
     public CompletableFuture<InetSocketAddress> resolve(HostPort backend) {
-        if (NetUtil.isValidIpV4Address(backend.host()) || NetUtil.isValidIpV6Address(backend.host())) {
+        if (isIpLiteral(backend.host())) {
             return CompletableFuture.completedFuture(new InetSocketAddress(
                     NetUtil.createInetAddressFromIpAddressString(backend.host()), backend.port()));
         }

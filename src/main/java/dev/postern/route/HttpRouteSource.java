@@ -16,7 +16,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Routes from a service speaking nginx's mail {@code auth_http} protocol, so operators keep the one they have.
- * Request: GET with {@code Auth-Method: plain}, {@code Auth-User} (URL-encoded, as nginx does), {@code Auth-Pass}
+ * Request: GET with {@code Auth-Method: plain}, {@code Auth-User} (the normalised login key, never the name as
+ * typed: the answer is cached under that key; URL-encoded, as nginx does), {@code Auth-Pass}
  * only when {@code send_password} is on, {@code Auth-Protocol: imap}, {@code Auth-Login-Attempt}, {@code Client-IP},
  * plus configured headers. Reply: {@code Auth-Status: OK} with {@code Auth-Server}/{@code Auth-Port} routes there;
  * any other {@code Auth-Status} text is a refusal shown to the client, after {@code Auth-Wait} seconds. HTTP 404
@@ -52,25 +53,21 @@ public final class HttpRouteSource implements RouteSource {
 
     @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        if (config.sendPassword() && request.password() == null) {
+            // A background refresh has no password; such a service would count the request as a failed login.
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "auth_http " + config.url() + ": send_password is on and there is no password to send"));
+        }
         if (inFlight.incrementAndGet() > config.maxConcurrent()) {
             inFlight.decrementAndGet();
             return CompletableFuture.failedFuture(new IllegalStateException(
                     "auth_http: more than " + config.maxConcurrent() + " lookups in flight"));
         }
-        HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).GET().timeout(config.timeout())
-                .header("Auth-Method", "plain")
-                .header("Auth-User", urlEncode(request.loginName().getBytes(StandardCharsets.UTF_8)))
-                .header("Auth-Protocol", "imap")
-                .header("Auth-Login-Attempt", Integer.toString(request.attempt()))
-                .header("Client-IP", request.client() == null ? "" : request.client().getAddress().getHostAddress());
-        if (config.sendPassword() && request.password() != null) {
-            builder.header("Auth-Pass", urlEncode(request.password()));
-        }
-        config.headers().forEach(builder::header);
         CompletableFuture<Optional<Route>> answer;
         try {
-            answer = client.sendAsync(builder.build(), HttpResponse.BodyHandlers.discarding()).thenApply(this::interpret);
+            answer = client.sendAsync(request(request), HttpResponse.BodyHandlers.discarding()).thenApply(this::interpret);
         } catch (RuntimeException e) {
+            // Building or sending failed before anything was in flight: the slot is given back below all the same.
             answer = CompletableFuture.failedFuture(e);
         }
         return answer.handle((route, error) -> {
@@ -84,6 +81,21 @@ public final class HttpRouteSource implements RouteSource {
             }
             return route;
         });
+    }
+
+    /** The nginx-style request for a lookup; throws what the JDK client throws for a header it refuses. */
+    private HttpRequest request(LookupRequest request) {
+        HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).GET().timeout(config.timeout())
+                .header("Auth-Method", "plain")
+                .header("Auth-User", urlEncode(request.loginKey().getBytes(StandardCharsets.UTF_8)))
+                .header("Auth-Protocol", "imap")
+                .header("Auth-Login-Attempt", Integer.toString(request.attempt()))
+                .header("Client-IP", request.client() == null ? "" : request.client().getAddress().getHostAddress());
+        if (config.sendPassword()) {
+            builder.header("Auth-Pass", urlEncode(request.password()));
+        }
+        config.headers().forEach(builder::header);
+        return builder.build();
     }
 
     private Optional<Route> interpret(HttpResponse<Void> response) {

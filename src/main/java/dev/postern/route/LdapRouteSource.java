@@ -1,20 +1,16 @@
 package dev.postern.route;
 
 import com.unboundid.ldap.sdk.Filter;
-import com.unboundid.ldap.sdk.LDAPConnectionOptions;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
-import com.unboundid.ldap.sdk.RoundRobinServerSet;
+import com.unboundid.ldap.sdk.ServerSet;
 import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
 import com.unboundid.ldap.sdk.SearchResultEntry;
 import com.unboundid.ldap.sdk.SearchScope;
 import com.unboundid.ldap.sdk.SimpleBindRequest;
-import com.unboundid.util.ssl.SSLUtil;
-import com.unboundid.util.ssl.TrustStoreTrustManager;
 import dev.postern.config.HostPort;
 import dev.postern.config.RouteSourceConfig;
-import java.net.URI;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -23,7 +19,6 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ForkJoinWorkerThread;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.TimeUnit;
-import javax.net.SocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +33,7 @@ public final class LdapRouteSource implements RouteSource {
 
     private final RouteSourceConfig.Ldap config;
     private final Set<String> pools;
+    private final LdapFilterTemplate filter;
     private final LDAPConnectionPool pool;
     private final ForkJoinPool executor;
     /** Searches running or waiting; at most threads + queue. */
@@ -46,26 +42,8 @@ public final class LdapRouteSource implements RouteSource {
     public LdapRouteSource(RouteSourceConfig.Ldap config, Set<String> pools) throws LDAPException {
         this.config = config;
         this.pools = Set.copyOf(pools);
-        LDAPConnectionOptions options = new LDAPConnectionOptions();
-        options.setConnectTimeoutMillis((int) config.timeout().toMillis());
-        options.setResponseTimeoutMillis(config.timeout().toMillis());
-        String[] hosts = new String[config.urls().size()];
-        int[] ports = new int[hosts.length];
-        boolean ldaps = false;
-        for (int i = 0; i < hosts.length; i++) {
-            URI url = config.urls().get(i);
-            ldaps |= url.getScheme().equalsIgnoreCase("ldaps");
-            hosts[i] = url.getHost();
-            ports[i] = url.getPort() > 0 ? url.getPort() : url.getScheme().equalsIgnoreCase("ldaps") ? 636 : 389;
-        }
-        SocketFactory sockets;
-        try {
-            sockets = ldaps ? new SSLUtil(new TrustStoreTrustManager(System.getProperty("java.home") + "/lib/security/cacerts"))
-                    .createSSLSocketFactory() : SocketFactory.getDefault();
-        } catch (java.security.GeneralSecurityException e) {
-            throw new LDAPException(com.unboundid.ldap.sdk.ResultCode.LOCAL_ERROR, "TLS setup: " + e.getMessage(), e);
-        }
-        RoundRobinServerSet servers = new RoundRobinServerSet(hosts, ports, sockets, options);
+        this.filter = new LdapFilterTemplate(config.filter());
+        ServerSet servers = LdapServers.of(config, LdapServers.options(config));
         SimpleBindRequest bind = config.bindDn() == null ? null : new SimpleBindRequest(config.bindDn(), config.bindPassword());
         // No connection is required at start: a directory that is down now must not stop the proxy.
         this.pool = new LDAPConnectionPool(servers, bind, 0, config.poolSize(), null, false);
@@ -82,13 +60,7 @@ public final class LdapRouteSource implements RouteSource {
 
     /** The search filter for a login key, every value RFC 4515-escaped. */
     String filterFor(String loginKey) {
-        int at = loginKey.lastIndexOf('@');
-        String local = at < 0 ? loginKey : loginKey.substring(0, at);
-        String domain = at < 0 ? "" : loginKey.substring(at + 1);
-        return config.filter()
-                .replace("%u", Filter.encodeValue(loginKey))
-                .replace("%l", Filter.encodeValue(local))
-                .replace("%d", Filter.encodeValue(domain));
+        return filter.expand(loginKey);
     }
 
     @Override

@@ -3,18 +3,20 @@ package dev.postern.route;
 import java.net.InetSocketAddress;
 
 /**
- * One route lookup: the normalized key (what caches and hashes use), the name as the client typed it, and — for
- * sources configured to receive it — the password. {@link #toString()} never shows the password.
+ * One route lookup: the normalised login key (what every source is asked, what the cache keeps the answer under,
+ * what rendezvous hashing uses) and, for sources configured to receive it, the password. There is no "name as
+ * typed" here on purpose: a source that saw another spelling than the cache key could cache its answer for
+ * somebody else. {@link #toString()} never shows the password.
  *
  * @param password null unless a source needs it; a refresh in the background never has it
  * @param client the client's address, or null (a background refresh)
  * @param attempt 1 for the first login on a connection, 2 after one failure...
  */
-public record LookupRequest(String loginKey, String loginName, byte[] password, InetSocketAddress client, int attempt) {
+public record LookupRequest(String loginKey, byte[] password, InetSocketAddress client, int attempt) {
 
     /** A background refresh: no password, no client. */
     public static LookupRequest refresh(String loginKey) {
-        return new LookupRequest(loginKey, loginKey, null, null, 1);
+        return new LookupRequest(loginKey, null, null, 1);
     }
 
     @Override

@@ -17,7 +17,9 @@ import java.util.concurrent.Executor;
  * Caffeine in front of the route sources. One load per key at a time (concurrent logins of one user share it);
  * found routes live {@code ttl}, "no such user" lives {@code negativeTtl}, refusals are never kept. After
  * {@code refresh} a read still gets the cached answer while a fresh one loads in the background; a refresh that
- * fails keeps the cached answer. Failed loads are not cached: the next login asks again.
+ * fails keeps the cached answer. Behind a source that uses the client's password there is no background refresh
+ * (it would have no password to send): entries expire and the next login asks with its own. Failed loads are not
+ * cached: the next login asks again. The key asked and the key cached are always the same: the request's login key.
  */
 public final class RouteCache {
 
@@ -39,7 +41,9 @@ public final class RouteCache {
                 .ticker(ticker)
                 .executor(executor)
                 .recordStats();
-        if (settings.refresh() != null && settings.refresh().compareTo(settings.ttl()) < 0) {
+        // A background refresh has no password. A source that checks it (auth_http with send_password) would count
+        // the refresh as a failed login and might lock the account: its entries simply expire instead.
+        if (settings.refresh() != null && settings.refresh().compareTo(settings.ttl()) < 0 && !source.needsPassword()) {
             builder.refreshAfterWrite(settings.refresh());
         }
         this.cache = builder

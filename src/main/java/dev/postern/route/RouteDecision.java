@@ -7,11 +7,21 @@ import java.util.List;
 /** The router's answer for one login. */
 public sealed interface RouteDecision {
 
-    /** Backends to try, best first. */
+    /** Backends to try, best first; never empty (see {@link NoBackend}). */
     record Backends(List<HostPort> order) implements RouteDecision {
         public Backends {
             order = List.copyOf(order);
+            if (order.isEmpty()) {
+                throw new IllegalArgumentException("no backend to try");
+            }
         }
+    }
+
+    /**
+     * The user's pool has no backend that takes new sessions (every one draining, or down and draining): a
+     * temporary failure for the client, never the wrong-password reply.
+     */
+    record NoBackend(String pool) implements RouteDecision {
     }
 
     /** A source refused the login: NO with {@code text} after {@code delay}. */

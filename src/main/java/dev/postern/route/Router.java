@@ -14,9 +14,11 @@ import java.util.function.Supplier;
 /**
  * Turns a login into the backends to try, in order: the cached route, else the default pool; within a pool the
  * user's rendezvous order with down and draining backends moved out. When every backend of the pool is down the
- * full order is tried anyway (health data may be stale; refusing everyone would be worse), draining ones never.
- * It also decides what the sources see of a login (normalised key, typed name, client, attempt, and the password
- * only when a source uses it) and which name the backend is given.
+ * full order is tried anyway (health data may be stale; refusing everyone would be worse), draining ones never;
+ * with nothing left the answer is {@link RouteDecision.NoBackend} (a temporary failure, not a wrong password).
+ * It also decides what the sources see of a login (the normalised key, never the name as typed, so what a source
+ * is asked is what the cache keeps; the client, the attempt, and the password only when a source uses it) and which
+ * name the backend is given.
  */
 public final class Router {
     private final RouteCache cache;
@@ -37,7 +39,7 @@ public final class Router {
 
     /**
      * The backends for a login, from the name as the client typed it. The sources are asked (and the cache keyed)
-     * by the normalised key; the password is fetched from {@code password} only when a source uses it, and wiped
+     * by the normalised key alone; the password is fetched from {@code password} only when a source uses it, and wiped
      * once the lookup is over.
      *
      * @param client the client's address
@@ -60,8 +62,7 @@ public final class Router {
 
     /** What the sources are asked for a login. */
     LookupRequest request(String typedName, InetSocketAddress client, int attempt, Supplier<byte[]> password) {
-        return new LookupRequest(names.key(typedName), typedName, cache.needsPassword() ? password.get() : null,
-                client, attempt);
+        return new LookupRequest(names.key(typedName), cache.needsPassword() ? password.get() : null, client, attempt);
     }
 
     /** The route key of a login name as typed: what counts as one user (cache, rendezvous, sessions, penalties). */
@@ -92,7 +93,8 @@ public final class Router {
             if (pool == null) {
                 return new RouteDecision.UnknownPool(poolName);
             }
-            return new RouteDecision.Backends(usable(pool.orderFor(request.loginKey())));
+            List<HostPort> usable = usable(pool.orderFor(request.loginKey()));
+            return usable.isEmpty() ? new RouteDecision.NoBackend(poolName) : new RouteDecision.Backends(usable);
         });
     }
 

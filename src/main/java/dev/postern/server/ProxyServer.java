@@ -143,7 +143,8 @@ public final class ProxyServer implements AutoCloseable {
             tls.start(scheduler);
         }
         try {
-            backendTls = BackendTlsContexts.build(config.pools(), config.tls().provider(), config.timeouts().tlsHandshake());
+            backendTls = BackendTlsContexts.build(config.pools(), config.routes().unlistedTargets(),
+                    config.tls().provider(), config.timeouts().tlsHandshake());
         } catch (TlsSetupException e) {
             throw new StartupException(e.getMessage(), e);
         }

@@ -18,24 +18,50 @@ import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
 /**
- * TLS to the backends of one pool: the mode, and a client {@link SslContext} whose handlers send SNI and check
- * the backend's certificate as the pool says (CA and name, pin, or nothing).
+ * TLS to the backends of one pool (or to route targets no pool lists): the mode, and a client {@link SslContext}
+ * whose handlers send SNI and check the backend's certificate as configured (CA and name, pin, or nothing).
  */
 public final class BackendTls {
     private final String pool;
+    /** Where the settings come from, for messages: "pool main has tls.mode", "routes.unlisted_targets has tls". */
+    private final String setting;
     private final BackendTlsConfig config;
     private final SslContext context;
     private final Duration handshakeTimeout;
+    /** The host name to send and check instead of the target's own (a pool backend reached by another spelling). */
+    private final String nameOverride;
 
-    BackendTls(String pool, BackendTlsConfig config, SslContext context, Duration handshakeTimeout) {
+    BackendTls(String pool, String setting, BackendTlsConfig config, SslContext context, Duration handshakeTimeout) {
+        this(pool, setting, config, context, handshakeTimeout, null);
+    }
+
+    private BackendTls(String pool, String setting, BackendTlsConfig config, SslContext context,
+                       Duration handshakeTimeout, String nameOverride) {
         this.pool = pool;
+        this.setting = setting;
         this.config = config;
         this.context = context;
         this.handshakeTimeout = handshakeTimeout;
+        this.nameOverride = nameOverride;
     }
 
+    /**
+     * The same TLS, checking the certificate against {@code listed}'s host (unless {@code server_name} is set): for
+     * a route target that is {@code listed} under another spelling (its IP address, say), so the backend is held to
+     * the name the operator wrote in the pool.
+     */
+    public BackendTls as(HostPort listed) {
+        return new BackendTls(pool, setting, config, context, handshakeTimeout, listed.host());
+    }
+
+    /** The pool's name, or null for route targets no pool lists. */
     public String pool() {
         return pool;
+    }
+
+    /** The setting that asks for this TLS, with its mode: "pool main has tls.mode: starttls". */
+    public String setting() {
+        return setting + ": " + config.mode().name().toLowerCase(Locale.ROOT);
     }
 
     public TlsMode mode() {
@@ -46,9 +72,12 @@ public final class BackendTls {
         return config;
     }
 
-    /** The name sent in SNI and checked against the certificate: the pool's {@code server_name}, else the host. */
+    /**
+     * The name sent in SNI and checked against the certificate: the pool's {@code server_name}, else the listed
+     * backend's host when reached by another spelling, else the host.
+     */
     public String serverName(HostPort backend) {
-        return config.serverName() != null ? config.serverName() : backend.host();
+        return config.serverName() != null ? config.serverName() : nameOverride != null ? nameOverride : backend.host();
     }
 
     /**

@@ -4,6 +4,7 @@ import dev.postern.config.BackendConfig;
 import dev.postern.config.BackendTlsConfig;
 import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
+import dev.postern.config.RoutesConfig;
 import dev.postern.config.TlsMode;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
@@ -20,63 +21,109 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client {@link SslContext} per pool that speaks TLS to its backends, built at start, looked up by backend
- * address. A backend reached by a static {@code host:port} route that no pool lists connects without TLS. The
- * client-facing contexts are separate objects: nothing here changes what clients are offered.
+ * One client {@link SslContext} per pool that speaks TLS to its backends, and one for route targets no pool lists
+ * when {@code routes.unlisted_targets} asks for TLS; built at start. A pool backend is looked up by its address as
+ * the pool lists it; matching another spelling of it (an IP address, an alias) is the caller's job, after
+ * resolving ({@code backend.TargetTlsPolicy}). The client-facing contexts are separate objects: nothing here
+ * changes what clients are offered.
  */
 public final class BackendTlsContexts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BackendTlsContexts.class);
 
-    /** No pool speaks TLS. */
-    public static final BackendTlsContexts NONE = new BackendTlsContexts(Map.of(), List.of());
+    /** No pool speaks TLS; unlisted targets in plaintext. */
+    public static final BackendTlsContexts NONE = new BackendTlsContexts(Map.of(), null, false, List.of());
 
-    private final Map<HostPort, BackendTls> byBackend;
+    /** Every pool backend, with its pool's TLS or {@link Optional#empty()} for plaintext. */
+    private final Map<HostPort, Optional<BackendTls>> listed;
+    private final BackendTls unlisted;
+    private final boolean refuseUnlisted;
     private final List<SslContext> contexts;
     private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
-    private BackendTlsContexts(Map<HostPort, BackendTls> byBackend, List<SslContext> contexts) {
-        this.byBackend = Map.copyOf(byBackend);
+    private BackendTlsContexts(Map<HostPort, Optional<BackendTls>> listed, BackendTls unlisted, boolean refuseUnlisted,
+                               List<SslContext> contexts) {
+        this.listed = Map.copyOf(listed);
+        this.unlisted = unlisted;
+        this.refuseUnlisted = refuseUnlisted;
         this.contexts = List.copyOf(contexts);
     }
 
+    /** Pools' TLS only; unlisted targets in plaintext (as {@code routes.unlisted_targets: {tls: none}}). */
+    public static BackendTlsContexts build(Map<String, PoolConfig> pools, String provider, Duration handshakeTimeout)
+            throws TlsSetupException {
+        return build(pools, RoutesConfig.UnlistedTargets.DEFAULTS, provider, handshakeTimeout);
+    }
+
     /**
-     * Builds the contexts of every pool with {@code tls.mode} other than none.
+     * Builds the contexts of every pool with {@code tls.mode} other than none, and of {@code unlistedTargets}.
      *
      * @param provider "openssl" (BoringSSL through netty-tcnative, the JDK's when it does not load) or "jdk"
      * @param handshakeTimeout how long a backend handshake may take
      */
-    public static BackendTlsContexts build(Map<String, PoolConfig> pools, String provider, Duration handshakeTimeout)
-            throws TlsSetupException {
-        Map<HostPort, BackendTls> byBackend = new HashMap<>();
+    public static BackendTlsContexts build(Map<String, PoolConfig> pools, RoutesConfig.UnlistedTargets unlistedTargets,
+                                           String provider, Duration handshakeTimeout) throws TlsSetupException {
+        Map<HostPort, Optional<BackendTls>> listed = new HashMap<>();
         List<SslContext> contexts = new ArrayList<>();
+        BackendTls unlisted = null;
         try {
             for (PoolConfig pool : pools.values()) {
                 BackendTlsConfig tls = pool.tls();
-                if (!tls.enabled()) {
-                    continue;
+                BackendTls backendTls = null;
+                if (tls.enabled()) {
+                    String key = "pools." + pool.name() + ".tls";
+                    SslContext context = context(key, "pool " + pool.name() + "'s backends", tls, provider);
+                    contexts.add(context);
+                    backendTls = new BackendTls(pool.name(), "pool " + pool.name() + " has tls.mode", tls, context,
+                            handshakeTimeout);
                 }
-                SslContext context = context(pool.name(), tls, provider);
-                contexts.add(context);
-                BackendTls backendTls = new BackendTls(pool.name(), tls, context, handshakeTimeout);
                 for (BackendConfig backend : pool.backends()) {
-                    byBackend.put(backend.address(), backendTls);
+                    listed.put(backend.address(), Optional.ofNullable(backendTls));
                 }
+            }
+            BackendTlsConfig tls = unlistedTargets.tls();
+            if (!unlistedTargets.refuse() && tls.enabled()) {
+                SslContext context = context("routes.unlisted_targets", "route targets no pool lists", tls, provider);
+                contexts.add(context);
+                unlisted = new BackendTls(null, "routes.unlisted_targets has tls", tls, context, handshakeTimeout);
             }
         } catch (TlsSetupException | RuntimeException e) {
             contexts.forEach(ReferenceCountUtil::release);
             throw e;
         }
-        return new BackendTlsContexts(byBackend, contexts);
+        return new BackendTlsContexts(listed, unlisted, unlistedTargets.refuse(), contexts);
     }
 
-    /** The TLS of the pool that lists {@code backend}; null when it connects in plaintext. */
+    /** The TLS of the pool that lists {@code backend} as written; null when it connects in plaintext or no pool does. */
     public BackendTls forBackend(HostPort backend) {
-        return byBackend.get(backend);
+        Optional<BackendTls> tls = listed.get(backend);
+        return tls == null ? null : tls.orElse(null);
+    }
+
+    /** Whether a pool lists {@code backend} as written. */
+    public boolean isListed(HostPort backend) {
+        return listed.containsKey(backend);
+    }
+
+    /** Every backend the pools list. */
+    public Set<HostPort> listedBackends() {
+        return listed.keySet();
+    }
+
+    /** Whether route targets no pool lists are refused ({@code routes.unlisted_targets: refuse}). */
+    public boolean refusesUnlisted() {
+        return refuseUnlisted;
+    }
+
+    /** The TLS for route targets no pool lists; null for plaintext (or when they are refused). */
+    public BackendTls forUnlisted() {
+        return unlisted;
     }
 
     /** Releases the contexts (handlers still open keep theirs until they close); once. */
@@ -87,8 +134,12 @@ public final class BackendTlsContexts implements AutoCloseable {
         }
     }
 
-    private static SslContext context(String pool, BackendTlsConfig tls, String providerName) throws TlsSetupException {
-        String key = "pools." + pool + ".tls";
+    /**
+     * @param key the settings' key path, for messages
+     * @param peers whose certificates it checks, for log lines ("pool main's backends")
+     */
+    private static SslContext context(String key, String peers, BackendTlsConfig tls, String providerName)
+            throws TlsSetupException {
         SslProvider provider = provider(providerName);
         // The client-facing AEAD list unless the pool names its own.
         List<String> ciphers = tls.ciphers().isEmpty() ? ServerContextFactory.CIPHERS : tls.ciphers();
@@ -126,10 +177,10 @@ public final class BackendTlsContexts implements AutoCloseable {
             throw e;
         }
         if (tls.insecure()) {
-            LOG.warn("{}.insecure is true: the certificates of pool {}'s backends are NOT verified; anyone on the "
-                    + "path can impersonate them and read the passwords sent to them", key, pool);
+            LOG.warn("{}.insecure is true: the certificates of {} are NOT verified; anyone on the "
+                    + "path can impersonate them and read the passwords sent to them", key, peers);
         }
-        LOG.info("backend TLS for pool {}: {} via {}, protocols {}, certificates {}", pool,
+        LOG.info("backend TLS for {}: {} via {}, protocols {}, certificates {}", peers,
                 tls.mode().name().toLowerCase(Locale.ROOT), provider, tls.protocols(), verification);
         return context;
     }

@@ -108,8 +108,13 @@ class BackendConnectorTest {
 
     /** Logs in as a user whose pool order is {@code first, second}; the result within a bound. */
     private Future<LoginResult> login(Backend first, Backend second) throws Exception {
+        return login(first, second, false);
+    }
+
+    /** The same, with every backend of the pool draining or not. */
+    private Future<LoginResult> login(Backend first, Backend second, boolean draining) throws Exception {
         PoolConfig config = PoolConfig.of("main", Map.of("backends", List.of(first.address(), second.address())));
-        config.backends().forEach(b -> health.register(b.address(), FALL_ONE, false));
+        config.backends().forEach(b -> health.register(b.address(), FALL_ONE, draining));
         Pool pool = new Pool(config);
         String user = null;
         for (int i = 0; user == null; i++) {
@@ -179,5 +184,24 @@ class BackendConnectorTest {
         assertTrue(failure.failure().clientText().startsWith("[UNAVAILABLE]"));
         assertEquals(0, second.connections().get());
         assertTrue(health.isUp(bad.address()));
+    }
+
+    @Test
+    void aPoolWhoseBackendsAllDrainIsUnavailableNotAWrongPassword() throws Exception {
+        Backend first = answersOk();
+        Backend second = answersOk();
+        Future<LoginResult> drained = login(first, second, true);
+        ProxyFailureException failure = assertInstanceOf(ProxyFailureException.class, drained.cause());
+        assertTrue(failure.failure().clientText().startsWith("[UNAVAILABLE]"), failure.failure().clientText());
+        assertFalse(failure.credentialsSent());
+
+        // Down as well as draining: the same.
+        for (int i = 0; i < FALL_ONE.fall(); i++) {
+            health.recordFailure(first.address(), "test");
+            health.recordFailure(second.address(), "test");
+        }
+        failure = assertInstanceOf(ProxyFailureException.class, login(first, second, true).cause());
+        assertTrue(failure.failure().clientText().startsWith("[UNAVAILABLE]"), failure.failure().clientText());
+        assertEquals(0, first.connections().get() + second.connections().get(), "a draining backend was tried");
     }
 }

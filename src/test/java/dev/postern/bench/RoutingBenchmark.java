@@ -91,7 +91,7 @@ public final class RoutingBenchmark {
         InetSocketAddress client = new InetSocketAddress("127.0.0.1", 40000);
         for (int i = 0; i < CACHE_USERS; i++) {
             String user = "user" + i + "@example.org";
-            requests[i] = new LookupRequest(user, user, null, client, 1);
+            requests[i] = new LookupRequest(user, null, client, 1);
             cache.lookup(requests[i]).join();
         }
         System.out.printf("%n1. Route lookups from a warm cache (%,d users cached; %d s per figure after %d s warm-up)%n",

@@ -189,6 +189,8 @@ class ConfigLoaderRoutingTest {
         assertNull(routes.defaultPool());
         assertEquals(RoutesConfig.CacheConfig.DEFAULTS, routes.cache());
         assertEquals(LoginNameConfig.DEFAULTS, routes.loginNames());
+        assertEquals(RoutesConfig.UnlistedTargets.DEFAULTS, routes.unlistedTargets());
+        assertEquals(TlsMode.NONE, routes.unlistedTargets().tls().mode());
         assertEquals(HealthConfig.DEFAULTS, config.pools().get("main").health());
         RouteSourceConfig.File file = assertInstanceOf(RouteSourceConfig.File.class, routes.sources().get(0));
         assertEquals(dir.resolve("routes.yaml"), file.path());
@@ -208,6 +210,8 @@ class ConfigLoaderRoutingTest {
         assertEquals("mailHost", ldap.attribute());
         assertEquals(143, ldap.defaultPort());
         assertEquals(4, ldap.poolSize());
+        assertNull(ldap.ca());
+        assertEquals(false, ldap.startTls());
         assertEquals(Duration.ofSeconds(3), ldap.timeout());
         assertEquals(4, ldap.threads());
         assertEquals(1000, ldap.queue());
@@ -225,6 +229,35 @@ class ConfigLoaderRoutingTest {
                 """);
         assertEquals(List.of(RouteSourceConfig.Ldap.class, RouteSourceConfig.Rules.class, RouteSourceConfig.File.class,
                 RouteSourceConfig.Http.class), config.routes().sources().stream().map(Object::getClass).toList());
+    }
+
+    @Test
+    void unlistedTargetsAreRefusedOrGetTlsSettingsLikeAPools() throws Exception {
+        assertEquals(RoutesConfig.UnlistedTargets.REFUSE,
+                load(LISTENERS + POOLS + "routes: {unlisted_targets: refuse}\n").routes().unlistedTargets());
+        RoutesConfig.UnlistedTargets tls = load(LISTENERS + POOLS
+                + "routes: {unlisted_targets: {tls: starttls, verify_hostname: false, protocols: [TLSv1.3]}}\n")
+                .routes().unlistedTargets();
+        assertEquals(false, tls.refuse());
+        assertEquals(BackendTlsConfig.of(Map.of("mode", "starttls", "verify_hostname", false,
+                "protocols", List.of("TLSv1.3"))), tls.tls());
+        assertEquals(RoutesConfig.UnlistedTargets.DEFAULTS,
+                load(LISTENERS + POOLS + "routes: {unlisted_targets: {tls: none}}\n").routes().unlistedTargets());
+    }
+
+    @Test
+    void anLdapSourceTakesAPrivateCaAndStartTls() throws Exception {
+        Path ca = dev.postern.testing.TestPki.ca(dir, "ldap-ca", "LDAP CA").certificateFile();
+        RouteSourceConfig.Ldap ldap = assertInstanceOf(RouteSourceConfig.Ldap.class, load(LISTENERS + POOLS
+                + "routes: {sources: [{type: ldap, url: 'ldap://dir.example.org', base_dn: 'dc=x', ca: " + ca.getFileName()
+                + ", start_tls: true}]}\n").routes().sources().get(0));
+        assertEquals(ca, ldap.ca());
+        assertEquals(true, ldap.startTls());
+        List<String> problems = problems(LISTENERS + POOLS
+                + "routes: {sources: [{type: ldap, url: 'ldap://dir.example.org', base_dn: 'dc=x', ca: " + ca.getFileName()
+                + "}]}\n");
+        assertTrue(problems.contains("routes.sources[0].ca: has no effect without TLS (expected: ldaps:// URLs or "
+                + "start_tls: true)"), problems.toString());
     }
 
     static Stream<Arguments> mistakes() {
@@ -274,6 +307,18 @@ class ConfigLoaderRoutingTest {
                         "routes.sources[0].send_password: 'yes please' (expected: true or false)"),
                 mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {'X Bad': 1}}]}",
                         "routes.sources[0].headers: 'X Bad' is not a valid header name/value"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {Host: auth.example.org}}]}",
+                        "routes.sources[0].headers.Host: restricted header (the HTTP client sets it itself)"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {X-A: a, connection: close}}]}",
+                        "routes.sources[0].headers.connection: restricted header"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {Content-Length: 0}}]}",
+                        "routes.sources[0].headers.Content-Length: restricted header"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {Expect: 100-continue}}]}",
+                        "routes.sources[0].headers.Expect: restricted header"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {Upgrade: h2c}}]}",
+                        "routes.sources[0].headers.Upgrade: restricted header"),
+                mistake("routes: {sources: [{type: http, url: 'http://a/', headers: {auth-user: admin}}]}",
+                        "routes.sources[0].headers.auth-user: set by Postern on every request"),
                 mistake("routes: {sources: [{type: http, url: 'http://a/', headers: [X-A]}]}",
                         "routes.sources[0].headers: a list (expected: a mapping)"),
                 mistake("routes: {sources: [{type: http, url: 'http://a/', max_concurrent: 0}]}",
@@ -294,6 +339,12 @@ class ConfigLoaderRoutingTest {
                         "routes.sources[0].threads: 0 (expected: 1 to 1000)"),
                 mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', default_port: 70000}]}",
                         "routes.sources[0].default_port: 70000 (expected: 1 to 65535)"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldaps://x', base_dn: 'dc=x', start_tls: true}]}",
+                        "routes.sources[0].start_tls: true has no effect: every URL is ldaps://"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', start_tls: maybe}]}",
+                        "routes.sources[0].start_tls: 'maybe' (expected: true or false)"),
+                mistake("routes: {sources: [{type: ldap, url: 'ldaps://x', base_dn: 'dc=x', ca: missing-ca.pem}]}",
+                        "routes.sources[0].ca: "),
                 mistake("routes: {sources: [{type: ldap, url: 'ldap://x', base_dn: 'dc=x', search_base: 'dc=y'}]}",
                         "routes.sources[0].search_base: unknown key"),
                 // pools
@@ -328,6 +379,13 @@ class ConfigLoaderRoutingTest {
                         "routes.login_names.strip_domains: 'example.org' (expected: a list)"),
                 mistake("routes: {login_names: {lowercase: yes please}}",
                         "routes.login_names.lowercase: 'yes please' (expected: true or false)"),
+                mistake("routes: {unlisted_targets: sometimes}", "routes.unlisted_targets: 'sometimes' (expected: refuse, "
+                        + "or a mapping such as {tls: implicit, ca: ca.pem})"),
+                mistake("routes: {unlisted_targets: {tls: maybe}}", "routes.unlisted_targets.tls: 'maybe'"),
+                mistake("routes: {unlisted_targets: {mode: implicit}}", "routes.unlisted_targets.mode: unknown key"),
+                mistake("routes: {unlisted_targets: {insecure: true}}",
+                        "routes.unlisted_targets.insecure: has no effect while tls is none (expected: tls: implicit or starttls)"),
+                mistake("routes: {unlisted_targets: {tls: implicit, ca: missing.pem}}", "routes.unlisted_targets.ca: "),
                 mistake("routes: {sourcs: []}", "routes.sourcs: unknown key"));
     }
 

@@ -276,6 +276,157 @@ class BackendTlsIT {
                 + "routes:\n  default_pool: main\n");
     }
 
+    // ---- route targets spelled another way, and targets no pool lists (issue 8 finding c) -----------------------
+
+    /** A pool backend named localhost with implicit TLS, and static routes naming it another way. */
+    private static PosternHarness startWithAliases(int port, String tlsYaml, String extraRoutes) {
+        return PosternHarness.startWithYaml("pools:\n  main:\n    backends: [\"localhost:" + port + "\"]\n"
+                + "    health: {enabled: false}\n"
+                + "    tls: " + tlsYaml + "\n"
+                + "routes:\n  static: {ip@example.org: \"127.0.0.1:" + port + "\", dot@example.org: \"LOCALHOST.:"
+                + port + "\"}\n" + extraRoutes);
+    }
+
+    @Test
+    void aRouteNamingAPoolBackendByAnotherSpellingNeverSendsThePasswordInCleartext() throws Exception {
+        try (PlaintextRecorder fake = new PlaintextRecorder()) {
+            postern = startWithAliases(fake.port(), "{mode: implicit, ca: " + ca.certificateFile() + "}", "");
+            for (String user : List.of("ip@example.org", "dot@example.org")) {
+                for (boolean startTls : List.of(false, true)) {
+                    try (RawImapClient c = startTls ? startTlsClient() : implicitTlsClient()) {
+                        String no = tagged(c.command("a", "LOGIN " + user + " " + PASSWORD));
+                        assertTrue(no.startsWith("a NO [UNAVAILABLE]"), user + ": " + no);
+                    }
+                }
+            }
+            assertTrue(fake.connections() >= 4, "Postern did not try the backend: " + fake.connections());
+            assertTrue(!fake.received().contains(PASSWORD), "the password reached the backend in cleartext");
+            assertTrue(!fake.received().contains("LOGIN") && !fake.received().contains("AUTHENTICATE"),
+                    "a login command reached the backend in cleartext");
+        }
+    }
+
+    @Test
+    void aRouteNamingAPoolBackendByItsAddressGetsThePoolsTlsAndLogsIn() throws Exception {
+        int logLines = dovecotLoginLines(tlsDovecot).size();
+        postern = startWithAliases(tlsDovecot.tlsPort(), "{mode: implicit, ca: " + ca.certificateFile() + "}", "");
+        try (RawImapClient c = RawImapClient.tls("127.0.0.1", postern.implicitTlsPort())) {
+            c.readLine();
+            // Dovecot's passdb knows tlsuser only; the backend's NO proves the login went there over TLS.
+            String no = tagged(c.command("a", "LOGIN ip@example.org " + PASSWORD));
+            assertTrue(no.startsWith("a NO [AUTHENTICATIONFAILED]"), no + "\n" + LOGS.dump());
+        }
+        awaitLogged(() -> dovecotLines(tlsDovecot, "ip@example.org").stream()
+                .anyMatch(l -> l.contains("TLS")), "Dovecot's line for the TLS login attempt");
+        assertEquals(logLines, dovecotLoginLines(tlsDovecot).size());
+    }
+
+    @Test
+    void unlistedTargetsMayBeRefused() throws Exception {
+        try (PlaintextRecorder fake = new PlaintextRecorder()) {
+            postern = PosternHarness.startWithYaml("pools:\n  main:\n    backends: [\"127.0.0.1:" + tlsDovecot.tlsPort()
+                    + "\"]\n    health: {enabled: false}\n"
+                    + "routes:\n  static: {" + USER + ": \"127.0.0.1:" + fake.port() + "\"}\n  unlisted_targets: refuse\n");
+            assertUnavailable("127.0.0.1:" + fake.port() + " is in no pool and routes.unlisted_targets is refuse");
+            assertEquals(0, fake.connections(), "a refused target was connected to");
+        }
+    }
+
+    @Test
+    void unlistedTargetsMayBeMadeToSpeakVerifiedTls() throws Exception {
+        postern = PosternHarness.startWithYaml("pools:\n  main:\n    backends: [\"127.0.0.1:" + plainDovecot.port()
+                + "\"]\n    health: {enabled: false}\n"
+                + "routes:\n  static: {" + USER + ": \"localhost:" + tlsDovecot.tlsPort() + "\"}\n"
+                + "  unlisted_targets: {tls: implicit, ca: " + ca.certificateFile() + "}\n");
+        assertLoginWorks("BTLS");
+    }
+
+    @Test
+    void unlistedTargetsWithTlsRefuseAPlaintextBackend() throws Exception {
+        try (PlaintextRecorder fake = new PlaintextRecorder()) {
+            postern = PosternHarness.startWithYaml("pools:\n  main:\n    backends: [\"127.0.0.1:" + plainDovecot.port()
+                    + "\"]\n    health: {enabled: false}\n"
+                    + "routes:\n  static: {" + USER + ": \"127.0.0.1:" + fake.port() + "\"}\n"
+                    + "  unlisted_targets: {tls: starttls, ca: " + ca.certificateFile() + "}\n");
+            assertUnavailable("does not offer STARTTLS");
+            assertTrue(!fake.received().contains(PASSWORD), "the password reached the backend in cleartext");
+        }
+    }
+
+    private RawImapClient implicitTlsClient() throws IOException {
+        RawImapClient c = RawImapClient.tls("127.0.0.1", postern.implicitTlsPort());
+        c.readLine();
+        return c;
+    }
+
+    private RawImapClient startTlsClient() throws IOException {
+        RawImapClient c = RawImapClient.plain("127.0.0.1", postern.startTlsPort());
+        c.readLine();
+        assertTrue(tagged(c.command("s", "STARTTLS")).startsWith("s OK"));
+        c.startTls();
+        return c;
+    }
+
+    /** A plaintext IMAP server that greets at once and records every byte it receives, for every connection. */
+    private static final class PlaintextRecorder implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getByName("127.0.0.1"));
+        private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        private final java.util.concurrent.atomic.AtomicInteger connections = new java.util.concurrent.atomic.AtomicInteger();
+        private final Thread acceptor = new Thread(this::serve, "plaintext-recorder");
+
+        PlaintextRecorder() throws IOException {
+            acceptor.setDaemon(true);
+            acceptor.start();
+        }
+
+        private void serve() {
+            while (!server.isClosed()) {
+                try (Socket s = server.accept()) {
+                    connections.incrementAndGet();
+                    s.setSoTimeout((int) WAIT.toMillis());
+                    // No AUTH=PLAIN: a plaintext login would be LOGIN with the password as it is.
+                    s.getOutputStream().write("* OK [CAPABILITY IMAP4rev1] plain ready\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    InputStream in = s.getInputStream();
+                    StringBuilder line = new StringBuilder();
+                    for (int b = in.read(); b != -1; b = in.read()) {
+                        synchronized (bytes) {
+                            bytes.write(b);
+                        }
+                        line.append((char) b);
+                        if (b == '\n') {
+                            String tag = line.toString().split(" ", 2)[0].strip();
+                            s.getOutputStream().write((tag + " NO [AUTHENTICATIONFAILED] recorded\r\n")
+                                    .getBytes(StandardCharsets.US_ASCII));
+                            line.setLength(0);
+                        }
+                    }
+                } catch (IOException e) {
+                    // Postern hung up, or the test closed the server
+                }
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        int connections() {
+            return connections.get();
+        }
+
+        String received() {
+            synchronized (bytes) {
+                return bytes.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+        }
+    }
+
     private void assertLoginWorks(String capabilitySuffix) throws IOException {
         try (RawImapClient c = RawImapClient.tls("127.0.0.1", postern.implicitTlsPort())) {
             c.readLine();

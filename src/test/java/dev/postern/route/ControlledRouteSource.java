@@ -12,6 +12,13 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class ControlledRouteSource implements RouteSource {
     private final List<LookupRequest> requests = new CopyOnWriteArrayList<>();
     private final List<CompletableFuture<Optional<Route>>> answers = new CopyOnWriteArrayList<>();
+    /** Whether it says it uses the client's password (an auth_http source with send_password). */
+    volatile boolean needsPassword;
+
+    @Override
+    public boolean needsPassword() {
+        return needsPassword;
+    }
 
     @Override
     public synchronized CompletableFuture<Optional<Route>> lookup(LookupRequest request) {

@@ -50,7 +50,7 @@ class FileRouteSourceTest {
     }
 
     private static Optional<Route> lookup(FileRouteSource source, String key) {
-        var answer = source.lookup(new LookupRequest(key, key, null, null, 1));
+        var answer = source.lookup(new LookupRequest(key, null, null, 1));
         assertTrue(answer.isDone(), "a file lookup must be answered at once");
         return answer.join();
     }

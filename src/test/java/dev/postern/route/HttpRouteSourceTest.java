@@ -124,7 +124,7 @@ class HttpRouteSourceTest {
     }
 
     private static LookupRequest login(String name) {
-        return new LookupRequest(name.toLowerCase(java.util.Locale.ROOT), name,
+        return new LookupRequest(name.toLowerCase(java.util.Locale.ROOT),
                 PASSWORD.getBytes(StandardCharsets.UTF_8), new InetSocketAddress("127.0.0.9", 50123), 1);
     }
 
@@ -222,13 +222,13 @@ class HttpRouteSourceTest {
     void theRequestCarriesTheNginxHeadersWithTheUserUrlEncoded() throws Exception {
         HttpRouteSource source = source(url("/ok"),
                 Map.of("timeout", GENEROUS, "headers", Map.of("X-Postern-Instance", "edge-1"), "max_concurrent", 16));
-        LookupRequest request = new LookupRequest("j\u00f6rg m\u00fcller@example.org", "J\u00f6rg M\u00fcller@example.org",
+        LookupRequest request = new LookupRequest("j\u00f6rg m\u00fcller@example.org",
                 PASSWORD.getBytes(StandardCharsets.UTF_8), new InetSocketAddress("127.0.0.9", 50123), 3);
         answer(source, request);
 
         Headers h = request();
-        // The name as typed, UTF-8 percent-encoded as nginx does (space as %20).
-        assertEquals("J%C3%B6rg%20M%C3%BCller@example.org", h.getFirst("Auth-User"));
+        // The login key (what the answer is cached under), UTF-8 percent-encoded as nginx does (space as %20).
+        assertEquals("j%C3%B6rg%20m%C3%BCller@example.org", h.getFirst("Auth-User"));
         assertEquals("imap", h.getFirst("Auth-Protocol"));
         assertEquals("plain", h.getFirst("Auth-Method"));
         assertEquals("3", h.getFirst("Auth-Login-Attempt"));
@@ -247,9 +247,23 @@ class HttpRouteSourceTest {
         assertTrue(encoded.equals(sent), "Auth-Pass is not the URL-encoded password");
         assertTrue(encoded.contains("%20") && encoded.contains("%C3%A4") && encoded.contains("%2B"), "encoding");
 
-        // A background refresh has no password to send.
-        answer(source, LookupRequest.refresh("alice@example.org"));
-        assertNull(request().getFirst("Auth-Pass"));
+        // A lookup without a password (a background refresh) is never sent: the service would count it as a failure.
+        assertTrue(failure(source.lookup(LookupRequest.refresh("alice@example.org"))).getMessage()
+                .contains("send_password"));
+        assertNull(seen.poll(), "a request without Auth-Pass reached the service");
+    }
+
+    @Test
+    void aRequestThatCannotBeBuiltGivesBackItsSlot() throws Exception {
+        // Host is refused by the JDK client (the loader reports it as a configuration error; this one bypasses it).
+        HttpRouteSource source = new HttpRouteSource(new RouteSourceConfig.Http(url("/ok"), GENEROUS, false,
+                Map.of("Host", "auth.example.org"), 1), Set.of("main"));
+        sources.add(source);
+        for (int i = 0; i < 3; i++) {
+            String message = failure(source.lookup(login("alice@example.org"))).getMessage();
+            assertFalse(message.contains("in flight"), "lookup " + i + " found its slot taken: " + message);
+        }
+        assertNull(seen.poll());
     }
 
     @Test

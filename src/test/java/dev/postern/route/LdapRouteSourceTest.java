@@ -132,7 +132,7 @@ class LdapRouteSourceTest {
     }
 
     private static LookupRequest request(String key) {
-        return new LookupRequest(key, key, null, null, 1);
+        return new LookupRequest(key, null, null, 1);
     }
 
     private static Optional<Route> answer(LdapRouteSource source, String key) throws Exception {
@@ -193,6 +193,13 @@ class LdapRouteSourceTest {
         LdapRouteSource source = source(Map.of("filter", "(&(uid=%u)(cn=%l)(o=%d))"));
         assertEquals("(&(uid=\\2a\\29\\28uid=\\2a@ex\\5c)(cn=\\2a\\29\\28uid=\\2a)(o=ex\\5c))",
                 source.filterFor(INJECTION + "@ex\\"));
+    }
+
+    @Test
+    void aPlaceholderInsideTheLoginIsNotExpandedAgain() throws Exception {
+        LdapRouteSource source = source(Map.of("filter", "(&(uid=%u)(o=%d))"));
+        assertEquals("(&(uid=alice%d@example.org)(o=example.org))", source.filterFor("alice%d@example.org"));
+        assertEquals(Optional.empty(), answer(source, "alice%d@example.org"));
     }
 
     @Test

@@ -69,7 +69,7 @@ class RouteCacheTest {
     }
 
     private static LookupRequest request(String key) {
-        return new LookupRequest(key, key, null, null, 1);
+        return new LookupRequest(key, null, null, 1);
     }
 
     /** The value of an already completed lookup (a lookup the test expects to be answered at once). */
@@ -141,7 +141,7 @@ class RouteCacheTest {
         RouteCache cache = cache();
         byte[] password = "Refr3shSecret".getBytes(StandardCharsets.UTF_8);
         dev.postern.testing.TestSecrets.register("Refr3shSecret");
-        LookupRequest login = new LookupRequest("alice@example.org", "Alice", password,
+        LookupRequest login = new LookupRequest("alice@example.org", password,
                 new InetSocketAddress("127.0.0.1", 40000), 1);
         cache.lookup(login);
         assertSame(login, source.request(0), "the first load carries the caller's own request");
@@ -163,6 +163,27 @@ class RouteCacheTest {
         source.answer(1, BACKEND);
         assertEquals(Optional.of(BACKEND), now(cache.lookup(login)));
         assertEquals(2, source.calls());
+    }
+
+    @Test
+    void aSourceThatUsesThePasswordIsNeverRefreshedWithoutItTheEntryExpiresInstead() {
+        source.needsPassword = true;
+        RouteCache cache = cache();
+        LookupRequest login = new LookupRequest("alice@example.org", "pw".getBytes(StandardCharsets.UTF_8),
+                new InetSocketAddress("127.0.0.1", 40000), 1);
+        cache.lookup(login);
+        source.answer(0, MAIN);
+
+        ticker.advance(REFRESH.plusSeconds(1));
+        assertEquals(Optional.of(MAIN), now(cache.lookup(login)));
+        assertEquals(1, source.calls(), "a background refresh asked a password-checking source without a password");
+
+        ticker.advance(TTL);
+        CompletableFuture<Optional<Route>> afterTtl = cache.lookup(login);
+        assertEquals(2, source.calls());
+        assertSame(login, source.request(1), "the next login asks with its own password");
+        source.answer(1, BACKEND);
+        assertEquals(Optional.of(BACKEND), now(afterTtl));
     }
 
     @Test
@@ -250,7 +271,7 @@ class RouteCacheTest {
             Thread t = new Thread(() -> {
                 try {
                     start.await();
-                    lookups.set(n, cache.lookup(new LookupRequest("alice@example.org", "alice", null, null, 1)));
+                    lookups.set(n, cache.lookup(new LookupRequest("alice@example.org", null, null, 1)));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 } finally {
@@ -311,7 +332,7 @@ class RouteCacheTest {
         RouteCache cache = new RouteCache(source, new RouteCache.Settings(false, TTL, NEGATIVE_TTL, REFRESH, 1000),
                 ticker, Runnable::run);
         for (int i = 0; i < 3; i++) {
-            LookupRequest login = new LookupRequest("alice@example.org", "Alice", null, null, i + 1);
+            LookupRequest login = new LookupRequest("alice@example.org", null, null, i + 1);
             CompletableFuture<Optional<Route>> lookup = cache.lookup(login);
             assertEquals(i + 1, source.calls());
             assertSame(login, source.request(i));

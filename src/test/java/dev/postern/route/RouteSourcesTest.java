@@ -40,7 +40,7 @@ class RouteSourcesTest {
     }
 
     private static Optional<Route> lookup(RouteSource source, String key) {
-        return source.lookup(new LookupRequest(key, key, null, null, 1)).join();
+        return source.lookup(new LookupRequest(key, null, null, 1)).join();
     }
 
     @Test
@@ -110,7 +110,7 @@ class RouteSourcesTest {
         Fixed later = new Fixed(CompletableFuture.completedFuture(Optional.of(new Route.ToPool("main"))));
         RouteChain chain = new RouteChain(List.of(empty, failing, later));
 
-        CompletableFuture<Optional<Route>> answer = chain.lookup(new LookupRequest("a@example.org", "a", null, null, 1));
+        CompletableFuture<Optional<Route>> answer = chain.lookup(new LookupRequest("a@example.org", null, null, 1));
         CompletionException e = assertThrows(CompletionException.class, answer::join);
         assertSame(down, e.getCause());
         assertEquals(1, empty.calls.get());
@@ -131,7 +131,7 @@ class RouteSourcesTest {
             }
         };
         CompletableFuture<Optional<Route>> answer = new RouteChain(List.of(throwing))
-                .lookup(new LookupRequest("a@example.org", "a", null, null, 1));
+                .lookup(new LookupRequest("a@example.org", null, null, 1));
         assertTrue(answer.isCompletedExceptionally());
     }
 

@@ -31,7 +31,7 @@ class RulesRouteSourceTest {
     }
 
     private static CompletableFuture<Optional<Route>> lookup(RulesRouteSource source, String key) {
-        CompletableFuture<Optional<Route>> answer = source.lookup(new LookupRequest(key, key, null, null, 1));
+        CompletableFuture<Optional<Route>> answer = source.lookup(new LookupRequest(key, null, null, 1));
         assertTrue(answer.isDone(), "rules must answer at once");
         return answer;
     }

@@ -1,0 +1,30 @@
+package dev.postern.route;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import org.junit.jupiter.api.Test;
+
+/** Placeholders of an LDAP filter expanded in one pass, every value RFC 4515-escaped. */
+class LdapFilterTemplateTest {
+
+    @Test
+    void placeholdersInsideALoginAreNotExpandedAgain() {
+        LdapFilterTemplate template = new LdapFilterTemplate("(&(uid=%u)(cn=%l)(o=%d))");
+        assertEquals("(&(uid=alice%d@example.org)(cn=alice%d)(o=example.org))",
+                template.expand("alice%d@example.org"));
+        assertEquals("(&(uid=%u%l@%d)(cn=%u%l)(o=%d))", template.expand("%u%l@%d"));
+        assertEquals("(&(uid=bob%s)(cn=bob%s)(o=))", template.expand("bob%s"));
+    }
+
+    @Test
+    void everyValueIsEscapedAndTheRestOfTheFilterKept() {
+        LdapFilterTemplate template = new LdapFilterTemplate("(&(uid=%u)(cn=%l)(o=%d)(x=100%)(y=%q))");
+        assertEquals("(&(uid=\\2a\\29\\28uid=\\2a@ex\\5c)(cn=\\2a\\29\\28uid=\\2a)(o=ex\\5c)(x=100%)(y=%q))",
+                template.expand("*)(uid=*@ex\\"));
+    }
+
+    @Test
+    void theDomainIsAfterTheLastAt() {
+        assertEquals("(m=a@b)(d=c)", new LdapFilterTemplate("(m=%l)(d=%d)").expand("a@b@c"));
+    }
+}
