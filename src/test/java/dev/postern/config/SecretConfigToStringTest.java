@@ -27,7 +27,7 @@ class SecretConfigToStringTest {
         String password = TestSecrets.register("Ldap-Bind-Secret-5");
         RouteSourceConfig.Ldap ldap = new RouteSourceConfig.Ldap(List.of(URI.create("ldap://127.0.0.1:389")),
                 "cn=postern", password, "dc=example,dc=org", "(mail=%u)", "mailHost", 143, 4,
-                Duration.ofSeconds(2), 2, 100);
+                Duration.ofSeconds(2), 2, 100, null, false);
         assertFalse(ldap.toString().contains(password), ldap.toString());
     }
 }

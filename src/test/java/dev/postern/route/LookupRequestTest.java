@@ -12,7 +12,7 @@ class LookupRequestTest {
     @Test
     void toStringNeverShowsThePassword() {
         String password = TestSecrets.register("Lookup-Secret-77");
-        LookupRequest request = new LookupRequest("alice@example.org", "Alice@example.org", password.getBytes(UTF_8),
+        LookupRequest request = new LookupRequest("alice@example.org", password.getBytes(UTF_8),
                 new InetSocketAddress("192.0.2.1", 40000), 1);
         assertFalse(request.toString().contains(password), request.toString());
     }
