@@ -7,6 +7,8 @@ import dev.postern.session.CappedCounts;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
+import dev.postern.session.RateLimitedLog.Reason;
+import dev.postern.session.RateLimitedLog;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -114,8 +116,10 @@ final class RoutedLogin {
             health.recordFailure(backend, failure.getMessage());
         }
         if (backendsFault && index + 1 < backends.size() && !promise.isDone()) {
-            LOG.warn("[{}] backend {} failed ({}): {}; trying the next one", sessionId, backend,
-                    failure.failure().tag(), failure.getMessage());
+            if (RateLimitedLog.FAILURES.admit(Reason.BACKEND_FAILED)) {
+                LOG.warn("[{}] backend {} failed ({}): {}; trying the next one", sessionId, backend,
+                        failure.failure().tag(), failure.getMessage());
+            }
             index++;
             tryCurrent();
         } else {

@@ -4,6 +4,8 @@ import dev.postern.config.TlsMode;
 import dev.postern.imap.ImapCommandFramer;
 import dev.postern.imap.ImapResponseEncoder;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.RateLimitedLog.Reason;
+import dev.postern.session.RateLimitedLog;
 import dev.postern.session.SessionContext;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -67,7 +69,9 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
     }
 
     private void refuse(Channel ch, SessionContext session, ConnectionGate.Refusal refusal) {
-        LOG.debug("[{}] {} refused at accept: limits.{}", session.id(), session.clientText(), refusal.limit());
+        if (RateLimitedLog.FAILURES.admit(Reason.LIMIT_HIT)) {
+            LOG.info("[{}] {} refused at accept: limits.{}", session.id(), session.clientText(), refusal.limit());
+        }
         if (settings.listener().tls() == TlsMode.IMPLICIT) {
             ch.close();
         } else {

@@ -15,6 +15,8 @@ import dev.postern.imap.ImapCommandFramer;
 import dev.postern.imap.ImapResponse;
 import dev.postern.imap.ImapSyntaxException;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.RateLimitedLog.Reason;
+import dev.postern.session.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -66,9 +68,8 @@ final class PreAuthCommands {
 
     void run(CommandFrame frame) {
         if (++commands > settings.limits().maxCommands()) {
-            settings.metrics().limitHit("max_commands");
             replies.taggedNoFlush(tagOrStar(frame), "NO", "[LIMIT] Too many commands before login");
-            session.closeWithBye("Too many commands, disconnecting");
+            session.closeAtLimit("max_commands", "Too many commands, disconnecting");
             return;
         }
         ImapCommand command;
@@ -159,7 +160,9 @@ final class PreAuthCommands {
         }
         int dropped = framer.discardBuffered();
         if (dropped > 0) {
-            LOG.info("[{}] discarded {} octets sent after STARTTLS before the TLS handshake", sessionId, dropped);
+            if (RateLimitedLog.FAILURES.admit(Reason.PROTOCOL_VIOLATION)) {
+                LOG.info("[{}] discarded {} octets sent after STARTTLS before the TLS handshake", sessionId, dropped);
+            }
             settings.metrics().limitHit("starttls_injection");
         }
         ctx.pipeline().addFirst(PipelineNames.TLS,

@@ -12,6 +12,8 @@ import dev.postern.imap.ImapResponse;
 import dev.postern.session.LoginResult;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
+import dev.postern.session.RateLimitedLog.Reason;
+import dev.postern.session.RateLimitedLog;
 import dev.postern.session.SessionContext;
 import dev.postern.tls.HandshakeFailures;
 import dev.postern.tls.HandshakeRecorder;
@@ -70,8 +72,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.session = ctx.channel().attr(SessionContext.KEY).get();
-        this.replies = new PreAuthReplies(ctx, settings.limits().maxBadCommands(), settings.metrics()::limitHit,
-                this::closeWithBye);
+        this.replies = new PreAuthReplies(ctx, settings.limits().maxBadCommands(), this::closeAtLimit);
         this.commands = new PreAuthCommands(this, ctx, settings, framer, replies, SaslMechanisms.DEFAULT, id());
         this.deadlines = new PreAuthDeadlines(ctx.executor(), settings.timeouts(), this::preAuthExpired,
                 () -> closeWithBye("Login timeout, disconnecting"));
@@ -115,8 +116,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             }
         } else if (evt instanceof IdleStateEvent && !(state instanceof PreAuthState.LoggingIn)
                 && !(state instanceof PreAuthState.Delaying)) {
-            settings.metrics().limitHit("pre_auth_idle");
-            closeWithBye("Idle for too long before login, disconnecting");
+            closeAtLimit("pre_auth_idle", "Idle for too long before login, disconnecting");
         }
         ReferenceCountUtil.release(evt);
     }
@@ -143,9 +143,12 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             commands.literalAnnounced(announced);
         } else if (msg instanceof FramerEvent.Violation violation) {
             settings.metrics().limitHit(violation.kind().name().toLowerCase(Locale.ROOT));
-            LOG.info("[{}] closing: {}", id(), violation.text());
+            boolean budget = violation.kind() == FramerEvent.Kind.PREAUTH_MEMORY;
+            if (RateLimitedLog.FAILURES.admit(budget ? Reason.LIMIT_HIT : Reason.PROTOCOL_VIOLATION)) {
+                LOG.info("[{}] closing {}: {}", id(), clientText(), violation.text());
+            }
             replies.taggedNoFlush(violation.tag(), "BAD", violation.text());
-            closeWithBye(violation.kind() == FramerEvent.Kind.PREAUTH_MEMORY
+            closeWithBye(budget
                     ? "[LIMIT] Server busy, disconnecting" : "Too much invalid input, disconnecting");
         } else {
             ReferenceCountUtil.release(msg);
@@ -285,8 +288,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     private boolean loginFailed(String tag, String text, boolean refused, boolean clientInputShut) {
         replies.taggedNoFlush(tag, "NO", text);
         if (!clientInputShut && refused && ++refusedLogins >= settings.limits().maxLoginAttempts()) {
-            settings.metrics().limitHit("max_login_attempts");
-            closeWithBye("Too many failed logins, disconnecting");
+            closeAtLimit("max_login_attempts", "Too many failed logins, disconnecting");
             return false;
         }
         return afterFailure(clientInputShut);
@@ -324,8 +326,16 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     }
 
     private void preAuthOver() {
-        settings.metrics().limitHit("pre_auth_deadline");
-        closeWithBye("Too long without logging in, disconnecting");
+        closeAtLimit("pre_auth_deadline", "Too long without logging in, disconnecting");
+    }
+
+    /** A bound crossed ({@code limit}: its metric name): counted, logged (rate-limited), then {@code * BYE}. */
+    void closeAtLimit(String limit, String text) {
+        settings.metrics().limitHit(limit);
+        if (RateLimitedLog.FAILURES.admit(Reason.LIMIT_HIT)) {
+            LOG.info("[{}] closing {}: {}", id(), clientText(), limit);
+        }
+        closeWithBye(text);
     }
 
     /** Ends the session from our side: {@code * BYE}, flush, close. */
@@ -377,7 +387,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         if (cause instanceof io.netty.handler.codec.DecoderException
                 && cause.getCause() instanceof javax.net.ssl.SSLException) {
             LOG.debug("[{}] TLS error: {}", id(), HandshakeFailures.describe(cause));
-        } else {
+        } else if (RateLimitedLog.FAILURES.admit(Reason.CONNECTION_ERROR)) {
             LOG.info("[{}] closing after error: {}", id(), HandshakeFailures.describe(cause));
         }
         enter(PreAuthState.DONE);

@@ -2,7 +2,7 @@ package dev.postern.frontend;
 
 import dev.postern.imap.ImapResponse;
 import io.netty.channel.ChannelHandlerContext;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 
 /**
  * What the client hears before login, and the bound on bad commands: every BAD, and every NO that refuses a
@@ -11,20 +11,16 @@ import java.util.function.Consumer;
 final class PreAuthReplies {
     private final ChannelHandlerContext ctx;
     private final int maxBadCommands;
-    private final Consumer<String> limitHit;
-    private final Consumer<String> closeWithBye;
+    private final BiConsumer<String, String> closeAtLimit;
     private int badCommands;
 
     /**
-     * @param limitHit     counts a crossed bound by its fixed name
-     * @param closeWithBye ends the session: {@code * BYE <text>}, then close
+     * @param closeAtLimit counts a crossed bound by its fixed name, then ends the session with {@code * BYE <text>}
      */
-    PreAuthReplies(ChannelHandlerContext ctx, int maxBadCommands, Consumer<String> limitHit,
-                   Consumer<String> closeWithBye) {
+    PreAuthReplies(ChannelHandlerContext ctx, int maxBadCommands, BiConsumer<String, String> closeAtLimit) {
         this.ctx = ctx;
         this.maxBadCommands = maxBadCommands;
-        this.limitHit = limitHit;
-        this.closeWithBye = closeWithBye;
+        this.closeAtLimit = closeAtLimit;
     }
 
     /** A tagged reply, flushed. */
@@ -61,8 +57,7 @@ final class PreAuthReplies {
 
     private void countBad() {
         if (++badCommands >= maxBadCommands) {
-            limitHit.accept("max_bad_commands");
-            closeWithBye.accept("Too many invalid commands, disconnecting");
+            closeAtLimit.accept("max_bad_commands", "Too many invalid commands, disconnecting");
         }
     }
 }

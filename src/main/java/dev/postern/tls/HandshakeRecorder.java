@@ -1,6 +1,8 @@
 package dev.postern.tls;
 
 import dev.postern.metrics.ProxyMetrics;
+import dev.postern.session.RateLimitedLog.Reason;
+import dev.postern.session.RateLimitedLog;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
@@ -40,8 +42,10 @@ public final class HandshakeRecorder {
         }
         String reason = HandshakeFailures.reason(done.cause());
         metrics.tlsHandshake(listener, reason.equals("timeout") ? "timeout" : "failed", reason);
-        LOG.info("[{}] TLS handshake with {} failed ({}): {}", sessionId, client, reason,
-                HandshakeFailures.describe(done.cause()));
+        if (RateLimitedLog.FAILURES.admit(Reason.TLS_HANDSHAKE_FAILED)) {
+            LOG.info("[{}] TLS handshake with {} failed ({}): {}", sessionId, client, reason,
+                    HandshakeFailures.describe(done.cause()));
+        }
         return false;
     }
 }
