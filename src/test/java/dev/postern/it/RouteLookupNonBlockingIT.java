@@ -83,12 +83,14 @@ class RouteLookupNonBlockingIT {
             }
             directory.startListening();
 
+            // Every client comes from 127.0.0.1: the per-address cap must hold the idle clients and the logins.
             try (PosternHarness postern = PosternHarness.startWithYaml("""
+                    limits: {max_connections_per_ip: %d}
                     routes:
                       sources:
                         - {type: ldap, url: "ldap://%s:%d", base_dn: "dc=example,dc=org", attribute: mailHost,
                            pool_size: %d, threads: %d, timeout: 30s}
-                    """.formatted(HOST, directory.getListenPort(), LOGINS, LOGINS))) {
+                    """.formatted(idleClients + LOGINS, HOST, directory.getListenPort(), LOGINS, LOGINS))) {
                 for (int i = 0; i < idleClients; i++) {
                     RawImapClient client = RawImapClient.plain(HOST, postern.plainPort());
                     idle.add(client);
