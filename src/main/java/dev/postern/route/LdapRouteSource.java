@@ -3,6 +3,7 @@ package dev.postern.route;
 import com.unboundid.ldap.sdk.Filter;
 import com.unboundid.ldap.sdk.LDAPConnectionPool;
 import com.unboundid.ldap.sdk.LDAPException;
+import com.unboundid.ldap.sdk.ResultCode;
 import com.unboundid.ldap.sdk.ServerSet;
 import com.unboundid.ldap.sdk.SearchRequest;
 import com.unboundid.ldap.sdk.SearchResult;
@@ -89,7 +90,7 @@ public final class LdapRouteSource implements RouteSource {
                     config.attribute());
             search.setSizeLimit(2);
             search.setTimeLimitSeconds((int) Math.max(1, config.timeout().toSeconds()));
-            SearchResult result = pool.search(search);
+            SearchResult result = searchWithRetry(search);
             if (result.getEntryCount() == 0) {
                 return Optional.empty();
             }
@@ -110,10 +111,27 @@ public final class LdapRouteSource implements RouteSource {
             HostPort target = hasPort ? HostPort.parse(value) : new HostPort(value, config.defaultPort());
             return Optional.of(new Route.ToBackend(target));
         } catch (LDAPException e) {
-            if (e.getResultCode() == com.unboundid.ldap.sdk.ResultCode.SIZE_LIMIT_EXCEEDED) {
+            if (e.getResultCode() == ResultCode.SIZE_LIMIT_EXCEEDED) {
                 throw new IllegalStateException("ldap: more than one entry for the filter");
             }
             throw new IllegalStateException("ldap: " + e.getResultCode() + ": " + e.getDiagnosticMessage(), e);
+        }
+    }
+
+    /**
+     * One search, and once more when its connection died under it ({@code SERVER_DOWN}: a directory that went
+     * away): the pool's own retry already took one fresh connection, and that one may still have met the dying
+     * server. Not for connect errors or timeouts, which would only double the wait for a directory that is down.
+     */
+    private SearchResult searchWithRetry(SearchRequest search) throws LDAPException {
+        try {
+            return pool.search(search);
+        } catch (LDAPException e) {
+            if (e.getResultCode() != ResultCode.SERVER_DOWN) {
+                throw e;
+            }
+            LOG.debug("ldap search failed on a dead connection ({}), retrying once", e.getResultCode());
+            return pool.search(search);
         }
     }
 
