@@ -9,8 +9,10 @@ import java.util.Objects;
  * @param requireTls on a STARTTLS listener: advertise LOGINDISABLED and refuse logins until TLS is up
  * @param alpn ALPN policy: a client offering ALPN without {@code imap} is always refused; {@code REQUIRED} also
  *             refuses clients that offer no ALPN at all
+ * @param proxyProtocol the load balancers that send a PROXY protocol header first; null when none do
  */
-public record ListenerConfig(String name, HostPort bind, TlsMode tls, boolean requireTls, Alpn alpn) {
+public record ListenerConfig(String name, HostPort bind, TlsMode tls, boolean requireTls, Alpn alpn,
+                             ProxyProtocolConfig proxyProtocol) {
 
     /** One entry of {@code listeners:}. */
     static final ConfigSection<ListenerConfig> SECTION = ConfigSection.of(ListenerConfig.class,
@@ -18,7 +20,8 @@ public record ListenerConfig(String name, HostPort bind, TlsMode tls, boolean re
             ConfigKey.parsed("bind", HostPort.class, HostPort::parse).required("missing (expected: host:port)"),
             ConfigKey.choice("tls", TlsMode.class, null).required("missing (expected one of [implicit, starttls, none])"),
             ConfigKey.flag("require_tls", before -> before.get("tls") != TlsMode.NONE),
-            ConfigKey.choice("alpn", Alpn.class, Alpn.OPTIONAL));
+            ConfigKey.choice("alpn", Alpn.class, Alpn.OPTIONAL),
+            ProxyProtocolConfig.KEY);
 
     public ListenerConfig {
         Objects.requireNonNull(name, "name");

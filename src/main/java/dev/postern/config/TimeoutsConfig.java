@@ -6,6 +6,7 @@ import java.util.Map;
 /**
  * Every timer of a session. Each key's default and bound live in {@link #SECTION} and nowhere else.
  *
+ * @param proxyHeader from accept to a whole PROXY protocol header, on a connection from a trusted load balancer
  * @param tlsHandshake client TLS handshake (implicit or after STARTTLS)
  * @param preAuthIdle silence allowed between pre-auth commands
  * @param preAuth from connect until a LOGIN or AUTHENTICATE has arrived, in all: bytes and NOOPs do not extend it
@@ -15,7 +16,7 @@ import java.util.Map;
  * @param postLoginIdle silence allowed in both directions once relaying (IMAP autologout is 30 min)
  * @param shutdownDrain how long relayed sessions may run on after SIGTERM
  */
-public record TimeoutsConfig(Duration tlsHandshake, Duration preAuthIdle, Duration preAuth, Duration login,
+public record TimeoutsConfig(Duration proxyHeader, Duration tlsHandshake, Duration preAuthIdle, Duration preAuth, Duration login,
                              Duration backendConnect, Duration backendLogin, Duration postLoginIdle,
                              Duration shutdownDrain) {
 
@@ -26,6 +27,7 @@ public record TimeoutsConfig(Duration tlsHandshake, Duration preAuthIdle, Durati
 
     /** {@code timeouts:}: name, default and lower bound of each key. */
     static final ConfigSection<TimeoutsConfig> SECTION = ConfigSection.of(TimeoutsConfig.class,
+            ConfigKey.duration("proxy_header", Duration.ofSeconds(5), MS),
             ConfigKey.duration("tls_handshake", Duration.ofSeconds(10), MS),
             ConfigKey.duration("pre_auth_idle", Duration.ofSeconds(60), MS),
             ConfigKey.duration("pre_auth", Duration.ofSeconds(60), MS),

@@ -1,5 +1,7 @@
 package dev.postern.frontend;
 
+import dev.postern.config.ClientAddressSet;
+import dev.postern.config.ProxyProtocolConfig;
 import dev.postern.config.TlsMode;
 import dev.postern.imap.ImapCommandFramer;
 import dev.postern.imap.ImapResponseEncoder;
@@ -11,6 +13,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
+import io.netty.handler.codec.haproxy.HAProxyMessageDecoder;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -24,13 +27,26 @@ import org.slf4j.LoggerFactory;
  * then the pre-auth idle timer, the command framer, the response encoder and the pre-auth state machine. A
  * connection the {@link ConnectionGate} refuses gets none of that: on a plain or STARTTLS listener one
  * {@code * BYE} line, on an implicit-TLS listener a close before any TLS work (no handler, no ClientHello read).
+ *
+ * <p>On a listener with {@code proxy_protocol}, a connection from one of its trusted load balancers first reads
+ * the balancer's PROXY header ({@link ProxyHeaderHandler}), before TLS; only then, with the client's address from
+ * the header, does it meet the gate and get the pipeline above. Connections from anywhere else go straight on: to
+ * them a PROXY header is just bytes that are not IMAP (or not TLS).
  */
 public final class FrontendInitializer extends ChannelInitializer<Channel> {
     private static final Logger LOG = LoggerFactory.getLogger(FrontendInitializer.class);
 
+    /**
+     * What a v2 header may carry besides the addresses (TLVs: a balancer's connection id, TLS facts, cloud endpoint
+     * ids): ample for what balancers send, small enough that a header costs a connection little.
+     */
+    static final int MAX_PROXY_TLV_BYTES = 2048;
+
     private final FrontendSettings settings;
     private final ConnectionGate gate;
     private final java.util.function.Consumer<Channel> onAccept;
+    /** The listener's load balancers; null when it takes no PROXY headers. */
+    private final ClientAddressSet balancers;
 
     /**
      * @param gate the connection caps shared by every listener
@@ -41,6 +57,8 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         this.settings = settings;
         this.gate = gate;
         this.onAccept = onAccept;
+        ProxyProtocolConfig proxy = settings.listener().proxyProtocol();
+        this.balancers = proxy == null ? null : proxy.trustedAddresses();
     }
 
     @Override
@@ -48,6 +66,17 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         String listener = settings.listener().name();
         SessionContext session = SessionContext.create(listener, inet(ch.remoteAddress()), inet(ch.localAddress()));
         ch.attr(SessionContext.KEY).set(session);
+        if (balancers != null && session.client() != null && balancers.test(session.client().getAddress())) {
+            ch.pipeline().addLast(PipelineNames.PROXY_DECODER, new HAProxyMessageDecoder(MAX_PROXY_TLV_BYTES));
+            ch.pipeline().addLast(PipelineNames.PROXY_HEADER,
+                    new ProxyHeaderHandler(settings.timeouts().proxyHeader(), this::open));
+        } else {
+            open(ch, session);
+        }
+    }
+
+    /** The session's client meets the gate, then gets the listener's pipeline; or is refused. */
+    private void open(Channel ch, SessionContext session) {
         ConnectionGate.Admission admission = gate.admit(session.client() == null ? null : session.client().getAddress());
         if (!admission.admitted()) {
             refuse(ch, session, admission.refusal());

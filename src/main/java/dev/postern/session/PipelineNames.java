@@ -3,6 +3,8 @@ package dev.postern.session;
 /**
  * Every handler name, in one place. The pipelines, in order:
  * <pre>
+ * front, from a load balancer named in listeners[].proxy_protocol.trusted, first (until its header is read):
+ *                       proxyDecoder → proxyHeader, then the listener's own pipeline
  * front, implicit TLS:  tls → preAuthIdle → cmdFramer → respEncoder → preAuth
  * front, STARTTLS:      preAuthIdle → cmdFramer → respEncoder → preAuth      (tls added first on STARTTLS)
  * backend:              [backendTls] → respFramer → backendLogin  (backendTls: implicit TLS from the start,
@@ -12,6 +14,10 @@ package dev.postern.session;
  * </pre>
  */
 public final class PipelineNames {
+    /** Netty's PROXY protocol (v1 and v2) decoder; removes itself after the header. */
+    public static final String PROXY_DECODER = "proxyDecoder";
+    /** Takes the decoded PROXY header: the session's addresses, then the listener's pipeline. */
+    public static final String PROXY_HEADER = "proxyHeader";
     public static final String TLS = "tls";
     public static final String PRE_AUTH_IDLE = "preAuthIdle";
     public static final String CMD_FRAMER = "cmdFramer";

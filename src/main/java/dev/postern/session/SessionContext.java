@@ -5,8 +5,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * One client session's identity: an id for logs, the listener it came in on, and the client's address. The
- * address is carried here (later from a PROXY protocol header) and never re-read from the socket elsewhere.
+ * One client session's identity: an id for logs, the listener it came in on, the client's address and the address
+ * it connected to. Behind a load balancer both come from its PROXY protocol header; they are carried here and never
+ * re-read from the socket elsewhere.
  */
 public record SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local) {
 
@@ -14,6 +15,11 @@ public record SessionContext(String id, String listener, InetSocketAddress clien
 
     public static SessionContext create(String listener, InetSocketAddress client, InetSocketAddress local) {
         return new SessionContext(newId(), listener, client, local);
+    }
+
+    /** The same session (id, listener) with the addresses a PROXY protocol header named. */
+    public SessionContext withAddresses(InetSocketAddress client, InetSocketAddress local) {
+        return new SessionContext(id, listener, client, local);
     }
 
     /** 12 base-32 characters: short enough for log lines, random enough not to collide within a day. */

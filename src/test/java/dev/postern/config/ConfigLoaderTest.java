@@ -216,6 +216,36 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void proxyProtocolNamesItsBalancers() throws Exception {
+        PosternConfig config = load("""
+                listeners:
+                  - {name: lb, bind: "127.0.0.1:0", tls: none, proxy_protocol: {trusted: ["10.0.0.0/24", "::1"]}}
+                  - {name: direct, bind: "127.0.0.1:1", tls: none}
+                timeouts: {proxy_header: 2s}
+                """);
+        assertEquals(List.of(Cidr.parse("10.0.0.0/24"), Cidr.parse("::1")),
+                config.listeners().get(0).proxyProtocol().trusted());
+        assertEquals(null, config.listeners().get(1).proxyProtocol(), "absent is off");
+        assertEquals(Duration.ofSeconds(2), config.timeouts().proxyHeader());
+        assertEquals(Duration.ofSeconds(5), TimeoutsConfig.DEFAULTS.proxyHeader());
+
+        ConfigException e = assertThrows(ConfigException.class, () -> load("""
+                listeners:
+                  - {name: a, bind: "127.0.0.1:143", tls: none, proxy_protocol: {trusted: []}}
+                  - {name: b, bind: "127.0.0.1:144", tls: none, proxy_protocol: {}}
+                  - {name: c, bind: "127.0.0.1:145", tls: none, proxy_protocol: {trusted: ["10.0.0.300"]}}
+                  - {name: d, bind: "127.0.0.1:146", tls: none, proxy_protocol: {trusted: ["::1"], v2: true}}
+                  - {name: e, bind: "127.0.0.1:147", tls: none, proxy_protocol: true}
+                """));
+        assertEquals(5, e.problems().size(), String.join("\n", e.problems()));
+        assertTrue(e.problems().get(0).startsWith("listeners[0].proxy_protocol.trusted: no network"), e.problems().get(0));
+        assertTrue(e.problems().get(1).startsWith("listeners[1].proxy_protocol.trusted: missing"), e.problems().get(1));
+        assertTrue(e.problems().get(2).startsWith("listeners[2].proxy_protocol.trusted[0]: "), e.problems().get(2));
+        assertTrue(e.problems().get(3).startsWith("listeners[3].proxy_protocol.v2: unknown key"), e.problems().get(3));
+        assertTrue(e.problems().get(4).startsWith("listeners[4].proxy_protocol: "), e.problems().get(4));
+    }
+
+    @Test
     void sizesAndDurationsTakeUnits() throws Exception {
         PosternConfig config = load("""
                 listeners: [{name: p, bind: "127.0.0.1:0", tls: none}]
