@@ -107,7 +107,7 @@ public final class Main {
         for (String name : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(name), signal -> stop.countDown());
         }
-        Signal.handle(new Signal("HUP"), signal -> server.reload());
+        Signal.handle(new Signal("HUP"), signal -> server.reload()); // the result is logged by reload itself
         try {
             stop.await();
         } catch (InterruptedException e) {

@@ -42,21 +42,28 @@ public final class ConnectionGate {
         }
     }
 
-    private final int maxConnections;
-    private final int maxPerAddress;
-    private final int ipv6Prefix;
-    private final Predicate<InetAddress> exempt;
+    /** The caps: replaced together by a reload, while the counts carry on. */
+    private volatile Caps caps;
     private final ProxyMetrics metrics;
     private final AtomicInteger open = new AtomicInteger();
     private final CappedCounts<InetAddress> perAddress = new CappedCounts<>();
 
     public ConnectionGate(int maxConnections, int maxPerAddress, int ipv6Prefix, Predicate<InetAddress> exempt,
                           ProxyMetrics metrics) {
-        this.maxConnections = maxConnections;
-        this.maxPerAddress = maxPerAddress;
-        this.ipv6Prefix = ipv6Prefix;
-        this.exempt = exempt;
+        this.caps = new Caps(maxConnections, maxPerAddress, ipv6Prefix, exempt);
         this.metrics = metrics;
+    }
+
+    private record Caps(int maxConnections, int maxPerAddress, int ipv6Prefix, Predicate<InetAddress> exempt) {
+    }
+
+    /**
+     * New caps for connections from now on (a reload). Connections already in keep their slots; a lower cap only
+     * refuses newcomers until enough of them have left. An address's slots are given back under the key they were
+     * taken with, so a new {@code ipv6_prefix} never unbalances a count.
+     */
+    public void reconfigure(int maxConnections, int maxPerAddress, int ipv6Prefix, Predicate<InetAddress> exempt) {
+        this.caps = new Caps(maxConnections, maxPerAddress, ipv6Prefix, exempt);
     }
 
     /** A gate that admits everyone (tests of other things). */
@@ -69,12 +76,13 @@ public final class ConnectionGate {
      * an IP) counts in the total only.
      */
     public Admission admit(InetAddress client) {
-        if (!takeTotal()) {
+        Caps now = caps;
+        if (!takeTotal(now.maxConnections())) {
             return refuse(Refusal.TOTAL);
         }
         CappedCounts<InetAddress>.Lease lease = null;
-        if (client != null && !exempt.test(client)) {
-            lease = perAddress.tryAcquire(key(client), maxPerAddress);
+        if (client != null && !now.exempt().test(client)) {
+            lease = perAddress.tryAcquire(Cidr.clientKey(client, now.ipv6Prefix()), now.maxPerAddress());
             if (lease == null) {
                 open.decrementAndGet();
                 return refuse(Refusal.PER_ADDRESS);
@@ -88,7 +96,7 @@ public final class ConnectionGate {
         return new Admission(refusal, null);
     }
 
-    private boolean takeTotal() {
+    private boolean takeTotal(int maxConnections) {
         while (true) {
             int now = open.get();
             if (now >= maxConnections) {
@@ -102,7 +110,7 @@ public final class ConnectionGate {
 
     /** What the per-address cap counts by: an IPv4 address itself, an IPv6 address's prefix network. */
     InetAddress key(InetAddress client) {
-        return Cidr.clientKey(client, ipv6Prefix);
+        return Cidr.clientKey(client, caps.ipv6Prefix());
     }
 
     /** Client connections admitted and not yet released. */

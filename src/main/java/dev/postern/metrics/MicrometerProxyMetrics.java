@@ -32,6 +32,8 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
     /** Micrometer holds a function counter's source weakly: these keep the route cache's binder alive. */
     private final List<Object> sources = new CopyOnWriteArrayList<>();
+    private final java.util.concurrent.atomic.AtomicReference<Supplier<CacheCounts>> routeCounts =
+            new java.util.concurrent.atomic.AtomicReference<>();
 
     public MicrometerProxyMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -117,9 +119,12 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
 
     @Override
     public void routeCache(Supplier<CacheCounts> counts) {
-        CacheCountsBinder binder = new CacheCountsBinder(counts, "postern.route.cache");
-        sources.add(binder);
-        binder.bindTo(registry);
+        // A reload brings a new cache: the meters stay, and read the newest one.
+        if (routeCounts.getAndSet(counts) == null) {
+            CacheCountsBinder binder = new CacheCountsBinder(() -> routeCounts.get().get(), "postern.route.cache");
+            sources.add(binder);
+            binder.bindTo(registry);
+        }
     }
 
     @Override

@@ -29,7 +29,8 @@ public final class BackendHealth {
     /** Per backend; its counters change rarely (checks, failures), so a monitor is cheap enough. */
     static final class Entry {
         final HostPort address;
-        final HealthConfig config;
+        /** Replaced by a reload; the counters below carry on. */
+        volatile HealthConfig config;
         volatile boolean up = true;
         volatile boolean draining;
         /** When the last failure while down happened (System.nanoTime), for the passive retry. */
@@ -71,14 +72,17 @@ public final class BackendHealth {
     }
 
     /**
-     * Adds a backend once. Pools that share a backend must agree on its health and draining settings (the
-     * configuration refuses anything else), so which pool registers it first does not matter.
+     * Adds a backend, or (on a reload) gives a known one its new settings while its state (up or down, sessions)
+     * carries on. Pools that share a backend must agree on its health and draining settings (the configuration
+     * refuses anything else), so which pool registers it first does not matter.
      */
     public void register(HostPort address, HealthConfig config, boolean draining) {
-        entries.computeIfAbsent(address, a -> new Entry(a, config)).draining = draining;
+        Entry entry = entries.computeIfAbsent(address, a -> new Entry(a, config));
+        entry.config = config;
+        entry.draining = draining;
     }
 
-    /** Registers each backend's up, draining and sessions gauges (call once, after every register). */
+    /** Registers each backend's up, draining and sessions gauges (after every register; again after a reload). */
     public void bindMetrics(ProxyMetrics metrics) {
         for (Entry e : entries.values()) {
             metrics.backend(e.address.toString(), () -> e.up, () -> e.draining, e.sessions::sum);

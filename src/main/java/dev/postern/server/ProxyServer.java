@@ -1,10 +1,10 @@
 package dev.postern.server;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import dev.postern.auth.LoginPenalties;
-import dev.postern.backend.BackendConnector;
-import dev.postern.backend.BackendDialer;
-import dev.postern.backend.BackendHealthChecker;
 import dev.postern.backend.SessionCaps;
+import dev.postern.config.ConfigException;
+import dev.postern.config.ConfigLoader;
 import dev.postern.config.HostPort;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
@@ -16,18 +16,11 @@ import dev.postern.frontend.FrontendSettings;
 import dev.postern.imap.ImapResponse;
 import dev.postern.imap.MemoryBudget;
 import dev.postern.metrics.MicrometerProxyMetrics;
-import com.github.benmanes.caffeine.cache.Ticker;
-import dev.postern.config.RoutesConfig;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
-import dev.postern.route.LoginNames;
-import dev.postern.route.RouteCache;
-import dev.postern.route.RouteChain;
-import dev.postern.route.RouteSources;
 import dev.postern.route.Router;
 import dev.postern.session.PipelineNames;
 import dev.postern.session.RateLimitedLog;
-import dev.postern.tls.BackendTlsContexts;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,7 +28,12 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import dev.postern.imap.Credentials;
+import dev.postern.session.LoginResult;
+import dev.postern.session.SessionContext;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -57,28 +55,44 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Starts the listeners of a {@link PosternConfig} and stops them in order: listeners first, then pre-auth
- * sessions with {@code * BYE}, then relayed sessions after a drain period, then the event loops.
+ * Starts the listeners of a {@link PosternConfig}, reloads it whole at run time ({@link #reload}), and stops them in
+ * order: listeners first, then pre-auth sessions with {@code * BYE}, then relayed sessions after a drain period,
+ * then the event loops.
+ *
+ * <p>What a reload keeps: the event loops, open sessions (each keeps the settings it started with), and the counts
+ * that describe connections rather than configuration: the connection gate's slots, backend health and sessions,
+ * per-user session counts and login penalties (these two start afresh only when their own limits change), the
+ * pre-auth memory budget (likewise). Everything else is built anew beside the running set and swapped in only when
+ * all of it (config, certificates, route sources, new listener sockets) came up.
  */
 public final class ProxyServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ProxyServer.class);
     /** Relay buffers: stop reading a side when 256 KiB wait for its peer; resume below 64 KiB. */
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
-    private final PosternConfig config;
+    private volatile PosternConfig config;
     private final Transport transport;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
-    private final ExecutorService resolver;
+    private final ExecutorService resolverPool;
+    private final AddressResolver resolver;
     private final ChannelGroup sessions = new DefaultChannelGroup("sessions", GlobalEventExecutor.INSTANCE);
-    private final Map<String, Channel> listeners = new LinkedHashMap<>();
+    private final Map<String, Listener> listeners = new LinkedHashMap<>();
     private final MicrometerProxyMetrics metrics;
     private final ScheduledExecutorService scheduler;
     private final BackendHealth health = new BackendHealth();
-    private RouteChain sources;
-    private Router router;
-    private BackendHealthChecker healthChecker;
+    private final List<Routing> retired = new ArrayList<>();
+    private ConnectionGate gate;
+    private volatile Routing routing;
     private ServerTls tls;
-    private BackendTlsContexts backendTls = BackendTlsContexts.NONE;
+    private SessionCaps caps;
+    private List<Object> capsSettings;
+    private LoginPenalties penalties;
+    private List<Object> penaltySettings;
+    private MemoryBudget preAuthMemory;
+
+    /** One bound listener: its config, its server channel, and the initializer a reload points elsewhere. */
+    private record Listener(ListenerConfig config, Channel channel, SwappableInitializer initializer) {
+    }
 
     private ProxyServer(PosternConfig config, Transport transport, MeterRegistry registry) {
         this.config = config;
@@ -87,38 +101,19 @@ public final class ProxyServer implements AutoCloseable {
         this.workers = transport.newGroup(0);
         // Host names are resolved here (the JDK resolver blocks). A ForkJoinPool, because handing it work from an
         // event loop takes no lock that could park the loop.
-        this.resolver = new ForkJoinPool(2, pool -> {
+        this.resolverPool = new ForkJoinPool(2, pool -> {
             var t = ForkJoinPool.defaultForkJoinWorkerThreadFactory.newThread(pool);
             t.setName("postern-resolver-" + t.getPoolIndex());
             t.setDaemon(true);
             return t;
         }, null, false);
+        this.resolver = new AddressResolver(resolverPool);
         this.metrics = new MicrometerProxyMetrics(registry);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "postern-routes");
             t.setDaemon(true);
             return t;
         });
-    }
-
-    /** Route sources, cache, pools and backend health. */
-    private void buildRouting() throws StartupException {
-        RoutesConfig routes = config.routes();
-        LoginNames names = new LoginNames(routes.loginNames());
-        try {
-            sources = RouteSources.build(routes, config.pools().keySet(), names, scheduler);
-        } catch (RouteSources.SourceException e) {
-            throw new StartupException(e.getMessage(), e);
-        }
-        RoutesConfig.CacheConfig c = routes.cache();
-        RouteCache cache = new RouteCache(sources, new RouteCache.Settings(c.enabled(), c.ttl(), c.negativeTtl(),
-                c.refresh(), c.maxEntries()), Ticker.systemTicker(), ForkJoinPool.commonPool());
-        sources.onChange(cache::invalidateAll);
-        cache.bindMetrics(metrics);
-        config.pools().values().forEach(pool -> pool.backends().forEach(b ->
-                health.register(b.address(), pool.health(), b.draining())));
-        health.bindMetrics(metrics);
-        router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
     }
 
     /** Binds every listener; on any failure closes what was opened and throws with the listener named. */
@@ -133,109 +128,297 @@ public final class ProxyServer implements AutoCloseable {
         }
     }
 
-    private void bindAll() throws StartupException {
-        if (config.listeners().stream().anyMatch(ListenerConfig::usesTls)) {
-            try {
-                tls = ServerTls.load(config.tls(), config.timeouts().tlsHandshake(), metrics);
-            } catch (TlsSetupException e) {
-                throw new StartupException(e.getMessage(), e);
-            }
+    private synchronized void bindAll() throws StartupException {
+        tls = loadTls(config);
+        if (tls != null) {
             tls.start(scheduler);
         }
-        try {
-            backendTls = BackendTlsContexts.build(config.pools(), config.routes().unlistedTargets(),
-                    config.tls().provider(), config.timeouts().tlsHandshake());
-        } catch (TlsSetupException e) {
-            throw new StartupException(e.getMessage(), e);
-        }
-        buildRouting();
+        gate = connectionGate(config.limits());
+        caps = sessionCaps(config);
+        capsSettings = capsSettings(config);
+        routing = Routing.build(config, health, caps, metrics, scheduler, transport.channel(), resolver,
+                workers.next());
+        routing.start();
         // Summaries of rate-limited failure lines appear within a second, also when the flood has stopped.
         scheduler.scheduleAtFixedRate(RateLimitedLog.FAILURES::flush, 1, 1, TimeUnit.SECONDS);
-        BackendDialer dialer = new BackendDialer(transport.channel(), new AddressResolver(resolver), backendTls,
-                config.limits(), config.timeouts());
-        healthChecker = new BackendHealthChecker(health, workers.next(), dialer);
-        healthChecker.start();
-        BackendConnector connector = new BackendConnector(router, dialer, sessionCaps());
-        ConnectionGate gate = connectionGate();
-        // One for every listener: an address or a user is counted wherever it comes in.
-        LoginPenalties penalties = new LoginPenalties(config.limits().failureDelay(), config.limits().penalty(),
-                config.limits().ipv6Prefix(), config.limits().exemptAddresses(), router::loginKey,
-                Ticker.systemTicker(), metrics);
-        // One budget for every listener: what clients not logged in make Postern hold, all together.
-        MemoryBudget preAuthMemory = new MemoryBudget(config.limits().preauthMemory());
+        penalties = penalties(config);
+        penaltySettings = penaltySettings(config);
+        preAuthMemory = new MemoryBudget(config.limits().preauthMemory());
         for (ListenerConfig listener : config.listeners()) {
-            metrics.registerListener(listener.name());
-            FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
-                    config.greeting(), tls, connector, metrics, penalties, preAuthMemory);
-            ServerBootstrap bootstrap = new ServerBootstrap()
-                    .group(boss, workers)
-                    .channel(transport.serverChannel())
-                    .option(ChannelOption.SO_BACKLOG, 1024)
-                    .option(ChannelOption.SO_REUSEADDR, true)
-                    .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                    .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
-                    .childHandler(new FrontendInitializer(settings, gate, ch -> {
-                        sessions.add(ch);
-                        metrics.connectionOpened(listener.name());
-                        ch.closeFuture().addListener(f -> metrics.connectionClosed(listener.name()));
-                    }));
-            InetSocketAddress address = new InetSocketAddress(listener.bind().host(), listener.bind().port());
-            try {
-                Channel channel = bootstrap.bind(address).sync().channel();
-                listeners.put(listener.name(), channel);
-                LOG.info("listener {} on {} (tls: {}{})", listener.name(), channel.localAddress(),
-                        listener.tls().name().toLowerCase(), listener.requireTls() ? ", required" : "");
-            } catch (Exception e) {
-                String why = e instanceof BindException || (e.getMessage() != null && e.getMessage().contains("in use"))
-                        ? "address already in use" : String.valueOf(e.getMessage());
-                throw new StartupException("listeners." + listener.name() + ": cannot listen on " + listener.bind()
-                        + ": " + why, e);
-            }
+            SwappableInitializer initializer = new SwappableInitializer(frontend(listener, config));
+            listeners.put(listener.name(), new Listener(listener, bind(listener, initializer), initializer));
         }
         LOG.info("Postern started: {} listener(s), transport {}", listeners.size(), transport.name());
     }
 
+    /** The client-facing TLS of {@code config}, or null when no listener uses TLS. */
+    private ServerTls loadTls(PosternConfig config) throws StartupException {
+        if (config.listeners().stream().noneMatch(ListenerConfig::usesTls)) {
+            return null;
+        }
+        try {
+            return ServerTls.load(config.tls(), config.timeouts().tlsHandshake(), metrics);
+        } catch (TlsSetupException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+    }
+
+    /** One listener's sessions as {@code config} says, on the shared gate, penalties and budget. */
+    private FrontendInitializer frontend(ListenerConfig listener, PosternConfig config) {
+        metrics.registerListener(listener.name());
+        FrontendSettings settings = new FrontendSettings(listener, config.limits(), config.timeouts(),
+                config.greeting(), tls, this::login, metrics, penalties, preAuthMemory);
+        return new FrontendInitializer(settings, gate, ch -> {
+            sessions.add(ch);
+            metrics.connectionOpened(listener.name());
+            ch.closeFuture().addListener(f -> metrics.connectionClosed(listener.name()));
+        });
+    }
+
+    private Channel bind(ListenerConfig listener, SwappableInitializer initializer) throws StartupException {
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(transport.serverChannel())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(initializer);
+        InetSocketAddress address = new InetSocketAddress(listener.bind().host(), listener.bind().port());
+        try {
+            Channel channel = bootstrap.bind(address).sync().channel();
+            LOG.info("listener {} on {} (tls: {}{}{})", listener.name(), channel.localAddress(),
+                    listener.tls().name().toLowerCase(), listener.requireTls() ? ", required" : "",
+                    listener.proxyProtocol() == null ? "" : ", PROXY protocol from " + listener.proxyProtocol().trusted());
+            return channel;
+        } catch (Exception e) {
+            String why = e instanceof BindException || (e.getMessage() != null && e.getMessage().contains("in use"))
+                    ? "address already in use" : String.valueOf(e.getMessage());
+            throw new StartupException("listeners." + listener.name() + ": cannot listen on " + listener.bind()
+                    + ": " + why, e);
+        }
+    }
+
+    /** Every login goes through the routing current when its credentials arrive, also on a session from before a reload. */
+    private Future<LoginResult> login(SessionContext session, Credentials credentials, int attempt, EventLoop loop) {
+        return routing.connector().login(session, credentials, attempt, loop);
+    }
+
     /** The per-client caps every listener shares (limits.max_connections, ..._per_ip, ipv6_prefix, exempt). */
-    private ConnectionGate connectionGate() {
-        LimitsConfig limits = config.limits();
+    private ConnectionGate connectionGate(LimitsConfig limits) {
+        warnAboutOpenFiles(limits);
+        return new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerIp(), limits.ipv6Prefix(),
+                limits.exemptAddresses(), metrics);
+    }
+
+    private static void warnAboutOpenFiles(LimitsConfig limits) {
         OpenFileLimit.current().ifPresent(openFiles -> {
             String warning = OpenFileLimit.warning(openFiles, limits.maxConnections());
             if (warning != null) {
                 LOG.warn(warning);
             }
         });
-        return new ConnectionGate(limits.maxConnections(), limits.maxConnectionsPerIp(), limits.ipv6Prefix(),
-                limits.exemptAddresses(), metrics);
     }
 
     /**
      * limits.max_sessions_per_user and each pool's max_connections_per_backend (a backend in several pools gets the
      * smallest of their caps: it cannot take more than any of them allows).
      */
-    private SessionCaps sessionCaps() {
+    private SessionCaps sessionCaps(PosternConfig config) {
+        return new SessionCaps(config.limits().maxSessionsPerUser(), perBackendCaps(config), metrics);
+    }
+
+    private static Map<HostPort, Integer> perBackendCaps(PosternConfig config) {
         Map<HostPort, Integer> perBackend = new HashMap<>();
         for (PoolConfig pool : config.pools().values()) {
             if (pool.maxConnectionsPerBackend() != Integer.MAX_VALUE) {
                 pool.backends().forEach(b -> perBackend.merge(b.address(), pool.maxConnectionsPerBackend(), Math::min));
             }
         }
-        return new SessionCaps(config.limits().maxSessionsPerUser(), perBackend, metrics);
+        return perBackend;
+    }
+
+    /** What the session caps are built from: a reload that leaves these alone keeps their counts. */
+    private static List<Object> capsSettings(PosternConfig config) {
+        return List.of(config.limits().maxSessionsPerUser(), perBackendCaps(config));
+    }
+
+    /** One for every listener: an address or a user is counted wherever it comes in. */
+    private LoginPenalties penalties(PosternConfig config) {
+        LimitsConfig limits = config.limits();
+        // Through the field: the router (and its login names) may be replaced by a reload.
+        return new LoginPenalties(limits.failureDelay(), limits.penalty(), limits.ipv6Prefix(),
+                limits.exemptAddresses(), name -> routing.router().loginKey(name), Ticker.systemTicker(), metrics);
+    }
+
+    private static List<Object> penaltySettings(PosternConfig config) {
+        LimitsConfig limits = config.limits();
+        return List.of(limits.failureDelay(), limits.penalty(), limits.ipv6Prefix(), limits.exempt(),
+                config.routes().loginNames());
     }
 
     /** The address a listener is bound to (its port, when the config said 0). */
     public InetSocketAddress address(String listener) {
-        return (InetSocketAddress) listeners.get(listener).localAddress();
+        return (InetSocketAddress) listeners.get(listener).channel().localAddress();
+    }
+
+    /** What a reload did: applied or not, and a one-line account (the problems, when refused). */
+    public record ReloadResult(boolean applied, String message) {
     }
 
     /**
-     * SIGHUP: re-read certificates and routes files now. Open sessions are untouched; a bad file keeps what runs.
+     * SIGHUP (and the admin API's reload): re-reads the configuration file and applies all of it, listeners, TLS,
+     * pools, routes, limits and timeouts included. The new file is validated and everything it needs is built and
+     * bound first; a bad file, a certificate that does not load, a route source that cannot start or an address that
+     * cannot be bound changes nothing, and the reason is logged and returned. Sessions already open keep the
+     * settings they started with. Without a file (a config built in code) it re-reads certificates and route files.
      */
-    public void reload() {
-        if (tls != null) {
-            tls.reload();
+    public synchronized ReloadResult reload() {
+        for (EventLoopGroup group : List.of(boss, workers)) {
+            for (var loop : group) {
+                if (loop.inEventLoop()) {
+                    throw new IllegalStateException("reload binds and closes sockets: call it off the event loops");
+                }
+            }
         }
-        sources.reloadFiles();
+        if (config.source() == null) {
+            if (tls != null) {
+                tls.reload();
+            }
+            routing.reloadFiles();
+            return new ReloadResult(true, "certificates and route files re-read");
+        }
+        PosternConfig next;
+        try {
+            next = ConfigLoader.load(config.source());
+        } catch (ConfigException e) {
+            return refused(String.join("; ", e.problems()));
+        }
+        Staged staged = null;
+        try {
+            staged = stage(next);
+            commit(next, staged);
+        } catch (StartupException e) {
+            if (staged != null) {
+                staged.abandon();
+            }
+            return refused(e.getMessage());
+        }
+        String message = "configuration reloaded: " + listeners.size() + " listener(s), " + next.pools().size()
+                + " pool(s)";
+        LOG.info("{}", message);
+        return new ReloadResult(true, message);
+    }
+
+    private static ReloadResult refused(String why) {
+        LOG.warn("reload refused, nothing changed: {}", why);
+        return new ReloadResult(false, why);
+    }
+
+    /** What a reload built before anything changed: dropped again if any part fails. */
+    private final class Staged {
+        ServerTls tls;
+        boolean newTls;
+        Routing routing;
+        final Map<String, Channel> bound = new LinkedHashMap<>();
+        final Map<String, SwappableInitializer> initializers = new LinkedHashMap<>();
+
+        void abandon() {
+            bound.values().forEach(Channel::close);
+            if (routing != null) {
+                routing.close();
+            }
+            if (newTls && tls != null) {
+                tls.close();
+            }
+        }
+    }
+
+    private Staged stage(PosternConfig next) throws StartupException {
+        Staged staged = new Staged();
+        try {
+            boolean sameTls = tls != null && next.tls().equals(config.tls())
+                    && next.timeouts().tlsHandshake().equals(config.timeouts().tlsHandshake());
+            if (sameTls && next.listeners().stream().anyMatch(ListenerConfig::usesTls)) {
+                tls.reload(); // the same settings: re-read the files, keep the running contexts on failure
+                staged.tls = tls;
+            } else {
+                staged.tls = loadTls(next);
+                staged.newTls = staged.tls != null;
+            }
+            SessionCaps nextCaps = capsSettings(next).equals(capsSettings) ? caps : sessionCaps(next);
+            staged.routing = Routing.build(next, health, nextCaps, metrics, scheduler, transport.channel(), resolver,
+                    workers.next());
+            for (ListenerConfig listener : next.listeners()) {
+                Listener running = listeners.get(listener.name());
+                if (running == null || !running.config().bind().equals(listener.bind())) {
+                    SwappableInitializer initializer = new SwappableInitializer(null);
+                    staged.initializers.put(listener.name(), initializer);
+                    staged.bound.put(listener.name(), bind(listener, initializer));
+                }
+            }
+            if (nextCaps != caps) {
+                caps = nextCaps;
+                capsSettings = capsSettings(next);
+            }
+            return staged;
+        } catch (StartupException | RuntimeException e) {
+            staged.abandon();
+            throw e instanceof StartupException se ? se : new StartupException(String.valueOf(e.getMessage()), e);
+        }
+    }
+
+    /** Swaps the staged set in; nothing here can fail half-way. */
+    private void commit(PosternConfig next, Staged staged) {
+        PosternConfig previous = config;
+        Routing oldRouting = routing;
+        ServerTls oldTls = tls;
+        routing = staged.routing;
+        tls = staged.tls;
+        gate.reconfigure(next.limits().maxConnections(), next.limits().maxConnectionsPerIp(),
+                next.limits().ipv6Prefix(), next.limits().exemptAddresses());
+        if (!penaltySettings(next).equals(penaltySettings)) {
+            penalties = penalties(next);
+            penaltySettings = penaltySettings(next);
+        }
+        if (next.limits().preauthMemory() != previous.limits().preauthMemory()) {
+            preAuthMemory = new MemoryBudget(next.limits().preauthMemory());
+        }
+        config = next;
+        Map<String, Listener> kept = new LinkedHashMap<>();
+        for (ListenerConfig listener : next.listeners()) {
+            Channel fresh = staged.bound.get(listener.name());
+            Listener running = listeners.remove(listener.name());
+            if (fresh != null) {
+                SwappableInitializer initializer = staged.initializers.get(listener.name());
+                initializer.use(frontend(listener, next));
+                kept.put(listener.name(), new Listener(listener, fresh, initializer));
+                if (running != null) {
+                    running.channel().close().syncUninterruptibly(); // rebound: the old address stops taking clients
+                }
+            } else {
+                running.initializer().use(frontend(listener, next));
+                kept.put(listener.name(), new Listener(listener, running.channel(), running.initializer()));
+            }
+        }
+        listeners.values().forEach(removed -> {
+            LOG.info("listener {} on {} closed by reload", removed.config().name(), removed.channel().localAddress());
+            removed.channel().close().syncUninterruptibly();
+        });
+        listeners.clear();
+        listeners.putAll(kept);
+        routing.start();
+        if (staged.newTls) {
+            staged.tls.start(scheduler);
+        }
+        if (oldTls != null && oldTls != tls) {
+            // Handshakes that picked a context of the old set just now still get their engine from it.
+            scheduler.schedule(oldTls::close, ServerTls.RETIRE_AFTER.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        retired.add(oldRouting);
+        oldRouting.retire(scheduler, previous.timeouts().login().plus(previous.timeouts().backendLogin()));
+        warnAboutOpenFiles(next.limits());
     }
 
     /** The client-facing TLS contexts, or null when no listener uses TLS. */
@@ -244,7 +427,12 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     public Router router() {
-        return router;
+        return routing.router();
+    }
+
+    /** The configuration running now (the last one a reload applied). */
+    public PosternConfig config() {
+        return config;
     }
 
     /** Sessions open now, pre-auth and relayed. */
@@ -257,7 +445,7 @@ public final class ProxyServer implements AutoCloseable {
      * {@code drain} to end on their own; close the rest; stop the event loops.
      */
     public void shutdown(Duration drain) {
-        listeners.values().forEach(ch -> ch.close().syncUninterruptibly());
+        listeners.values().forEach(l -> l.channel().close().syncUninterruptibly());
         for (Channel session : sessions) {
             session.eventLoop().execute(() -> {
                 if (session.pipeline().get(PipelineNames.PRE_AUTH) != null) {
@@ -283,15 +471,13 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        if (healthChecker != null) {
-            healthChecker.close();
+    public synchronized void close() {
+        if (routing != null) {
+            routing.close();
         }
-        if (sources != null) {
-            sources.close();
-        }
+        retired.forEach(Routing::close);
         scheduler.shutdownNow();
-        listeners.values().forEach(Channel::close);
+        listeners.values().forEach(l -> l.channel().close());
         sessions.close();
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -299,9 +485,7 @@ public final class ProxyServer implements AutoCloseable {
             tls.close();
             tls = null;
         }
-        resolver.shutdownNow();
-        backendTls.close();
-        backendTls = BackendTlsContexts.NONE;
+        resolverPool.shutdownNow();
     }
 
     /** Why the proxy could not start; the message is one line naming the cause. */

@@ -20,7 +20,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLEngine;
@@ -44,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class ServerTls implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ServerTls.class);
     /** An event loop may be between {@link #select} and creating its engine from a generation just replaced. */
-    private static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
+    public static final Duration RETIRE_AFTER = Duration.ofSeconds(30);
 
     private final TlsConfig config;
     private final SslProvider provider;
@@ -53,6 +55,8 @@ public final class ServerTls implements AutoCloseable {
     private final TicketKeys tickets = new TicketKeys();
     /** Null once closed. */
     private final AtomicReference<State> state = new AtomicReference<>();
+    /** What {@link #start} scheduled; cancelled by {@link #close}. */
+    private final List<ScheduledFuture<?>> tasks = new CopyOnWriteArrayList<>();
 
     /**
      * @param contexts the generation new handshakes use
@@ -208,9 +212,9 @@ public final class ServerTls implements AutoCloseable {
     /** Watches the files (which also releases retired generations) and rotates ticket keys, on {@code scheduler}. */
     public void start(ScheduledExecutorService scheduler) {
         long check = config.reloadInterval().toMillis();
-        scheduler.scheduleWithFixedDelay(this::reloadIfChanged, check, check, TimeUnit.MILLISECONDS);
+        tasks.add(scheduler.scheduleWithFixedDelay(this::reloadIfChanged, check, check, TimeUnit.MILLISECONDS));
         long rotate = config.sessions().ticketKeyRotation().toMillis();
-        scheduler.scheduleAtFixedRate(this::rotateTicketKeys, rotate, rotate, TimeUnit.MILLISECONDS);
+        tasks.add(scheduler.scheduleAtFixedRate(this::rotateTicketKeys, rotate, rotate, TimeUnit.MILLISECONDS));
     }
 
     /** A new ticket-encrypting key for every context; tickets under the previous key still resume. */
@@ -297,6 +301,8 @@ public final class ServerTls implements AutoCloseable {
 
     @Override
     public void close() {
+        // A reload that replaces this instance must not leave its watch and rotation running against it.
+        tasks.forEach(t -> t.cancel(false));
         State s = state.getAndSet(null);
         if (s != null) {
             s.contexts().release();
