@@ -58,7 +58,8 @@ public final class ConfigLoader {
     }
 
     private static PosternConfig read(ConfigNode root, Path source) {
-        root.rejectUnknownKeys(Set.of("listeners", "tls", "pools", "routes", "limits", "timeouts", "greeting"));
+        root.rejectUnknownKeys(Set.of("listeners", "tls", "pools", "routes", "limits", "timeouts", "greeting",
+                "logging"));
         List<ListenerConfig> listeners = listeners(root);
         Map<String, PoolConfig> pools = PoolsLoader.pools(root);
         RoutesConfig routes = routes(root.child("routes"), pools.keySet());
@@ -68,7 +69,8 @@ public final class ConfigLoader {
         TlsConfig tls = ServerTlsLoader.read(root.child("tls"), needsTls);
         String greeting = GREETING.read(root);
         return new PosternConfig(listeners, tls, pools, routes, LimitsConfig.SECTION.read(root.child("limits")),
-                TimeoutsConfig.SECTION.read(root.child("timeouts")), greeting, source);
+                TimeoutsConfig.SECTION.read(root.child("timeouts")), greeting,
+                LoggingConfig.SECTION.read(root.child("logging")), source);
     }
 
     private static List<ListenerConfig> listeners(ConfigNode root) {

@@ -9,6 +9,8 @@ import dev.postern.session.PipelineNames;
 import dev.postern.session.RateLimitedLog.Reason;
 import dev.postern.session.RateLimitedLog;
 import dev.postern.session.SessionContext;
+import dev.postern.session.SessionLog;
+import dev.postern.session.SessionRecord;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -84,6 +86,9 @@ public final class FrontendInitializer extends ChannelInitializer<Channel> {
         }
         // closeFuture completes once for every channel, also one closed before it became active
         ch.closeFuture().addListener(f -> admission.release());
+        SessionRecord record = new SessionRecord(session);
+        ch.attr(SessionRecord.KEY).set(record);
+        ch.closeFuture().addListener(f -> SessionLog.ended(record));
         onAccept.accept(ch);
         var p = ch.pipeline();
         if (settings.listener().tls() == TlsMode.IMPLICIT) {

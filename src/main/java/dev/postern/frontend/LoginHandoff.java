@@ -5,6 +5,7 @@ import dev.postern.relay.Handoff;
 import dev.postern.relay.OutputShutdown;
 import dev.postern.session.LoginResult;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.SessionRecord;
 import io.netty.channel.ChannelHandlerContext;
 
 /**
@@ -25,7 +26,7 @@ final class LoginHandoff {
         settings.metrics().relayStarted();
         ctx.channel().closeFuture().addListener(f -> settings.metrics().relayEnded());
         Handoff.start(ctx.channel(), PipelineNames.FRONT_LOGIN_PHASE, in.backend(), PipelineNames.BACKEND_LOGIN_PHASE,
-                settings.timeouts().postLoginIdle(), sessionId);
+                settings.timeouts().postLoginIdle(), sessionId, SessionRecord.of(ctx.channel()));
         if (clientInputShut) {
             // After what the client pipelined has been written (shutting output drops unflushed data), and with a
             // close_notify first on a TLS backend.

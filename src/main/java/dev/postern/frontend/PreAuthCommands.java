@@ -15,6 +15,7 @@ import dev.postern.imap.ImapCommandFramer;
 import dev.postern.imap.ImapResponse;
 import dev.postern.imap.ImapSyntaxException;
 import dev.postern.session.PipelineNames;
+import dev.postern.session.SessionRecord;
 import dev.postern.session.RateLimitedLog.Reason;
 import dev.postern.session.RateLimitedLog;
 import io.netty.channel.ChannelHandlerContext;
@@ -165,6 +166,7 @@ final class PreAuthCommands {
             }
             settings.metrics().limitHit("starttls_injection");
         }
+        SessionRecord.of(ctx.channel()).tlsStarted();
         ctx.pipeline().addFirst(PipelineNames.TLS,
                 settings.tls().newClientHelloHandler(settings.listener(), settings.metrics()));
         tlsActive = true;

@@ -15,6 +15,7 @@ import dev.postern.session.ProxyFailureException;
 import dev.postern.session.RateLimitedLog.Reason;
 import dev.postern.session.RateLimitedLog;
 import dev.postern.session.SessionContext;
+import dev.postern.session.SessionRecord;
 import dev.postern.tls.HandshakeFailures;
 import dev.postern.tls.HandshakeRecorder;
 import io.netty.buffer.Unpooled;
@@ -22,6 +23,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
@@ -98,10 +100,17 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         if (evt instanceof SslHandshakeCompletionEvent done) {
             String client = session == null ? "?" : session.clientText();
             if (!handshakes.record(done, ctx.pipeline(), id(), client)) {
+                record().ending("tls handshake failed");
                 enter(PreAuthState.DONE);
                 ctx.close();
-            } else if (settings.listener().tls() == TlsMode.IMPLICIT) {
-                ctx.writeAndFlush(commands.greeting());
+            } else {
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (ssl != null) {
+                    record().tlsUp(ssl.engine().getSession().getProtocol(), ssl.engine().getSession().getCipherSuite());
+                }
+                if (settings.listener().tls() == TlsMode.IMPLICIT) {
+                    ctx.writeAndFlush(commands.greeting());
+                }
             }
         } else if (evt instanceof ChannelInputShutdownEvent) {
             // The client sent FIN. Commands before it were framed and answered already; a login still running
@@ -147,6 +156,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             if (RateLimitedLog.FAILURES.admit(budget ? Reason.LIMIT_HIT : Reason.PROTOCOL_VIOLATION)) {
                 LOG.info("[{}] closing {}: {}", id(), clientText(), violation.text());
             }
+            record().ending(budget ? "limit preauth_memory" : "protocol violation");
             replies.taggedNoFlush(violation.tag(), "BAD", violation.text());
             closeWithBye(budget
                     ? "[LIMIT] Server busy, disconnecting" : "Too much invalid input, disconnecting");
@@ -157,6 +167,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
 
     /** LOGOUT before login: BYE, OK, close. */
     void logout(String tag) {
+        record().ending("logout");
         enter(PreAuthState.DONE);
         replies.untagged("BYE Logging out");
         ctx.writeAndFlush(ImapResponse.tagged(tag, "OK", "Logout completed.")).addListener(ChannelFutureListener.CLOSE);
@@ -248,6 +259,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         settings.penalties().succeeded(clientAddress(), login.user());
         LOG.info("[{}] {} from {} logged in on {} in {} ms", id(), login.user(), clientText(), in.backendName(),
                 took.toMillis());
+        record().loggedIn(login.user(), in.backendName(), took.toMillis());
         enter(PreAuthState.DONE);
         LoginHandoff.start(ctx, settings, id(), login.tag(), in, login.isClientInputShut());
         return false;
@@ -331,6 +343,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
 
     /** A bound crossed ({@code limit}: its metric name): counted, logged (rate-limited), then {@code * BYE}. */
     void closeAtLimit(String limit, String text) {
+        record().ending("limit " + limit);
         settings.metrics().limitHit(limit);
         if (RateLimitedLog.FAILURES.admit(Reason.LIMIT_HIT)) {
             LOG.info("[{}] closing {}: {}", id(), clientText(), limit);
@@ -343,9 +356,14 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         if (state == PreAuthState.DONE && !ctx.channel().isActive()) {
             return;
         }
+        record().ending("bye: " + text);
         enter(PreAuthState.DONE);
         framer.pause();
         ctx.writeAndFlush(ImapResponse.untagged("BYE " + text)).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private SessionRecord record() {
+        return SessionRecord.of(ctx.channel());
     }
 
     /**

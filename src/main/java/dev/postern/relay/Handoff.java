@@ -1,6 +1,7 @@
 package dev.postern.relay;
 
 import dev.postern.session.PipelineNames;
+import dev.postern.session.SessionRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -19,15 +20,18 @@ public final class Handoff {
     /**
      * @param frontHandlers names to remove from the client pipeline, the framer last
      * @param backendHandlers names to remove from the backend pipeline, the framer last
+     * @param record the session's record: bytes each way and how it ends
      */
     public static void start(Channel front, List<String> frontHandlers, Channel backend, List<String> backendHandlers,
-                             Duration idle, String sessionId) {
+                             Duration idle, String sessionId, SessionRecord record) {
         assert front.eventLoop().inEventLoop() && backend.eventLoop() == front.eventLoop();
         ChannelPipeline fp = front.pipeline();
         ChannelPipeline bp = backend.pipeline();
         fp.addLast(PipelineNames.RELAY_IDLE,
                 new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS));
+        fp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, true));
         fp.addLast(PipelineNames.RELAY, new RelayHandler(backend, sessionId));
+        bp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, false));
         bp.addLast(PipelineNames.RELAY, new RelayHandler(front, sessionId));
         removeAll(fp, frontHandlers);
         removeAll(bp, backendHandlers);

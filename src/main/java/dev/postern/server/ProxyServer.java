@@ -129,6 +129,7 @@ public final class ProxyServer implements AutoCloseable {
     }
 
     private synchronized void bindAll() throws StartupException {
+        LogFormat.apply(config.logging().format());
         tls = loadTls(config);
         if (tls != null) {
             tls.start(scheduler);
@@ -386,6 +387,7 @@ public final class ProxyServer implements AutoCloseable {
             preAuthMemory = new MemoryBudget(next.limits().preauthMemory());
         }
         config = next;
+        LogFormat.apply(next.logging().format());
         Map<String, Listener> kept = new LinkedHashMap<>();
         for (ListenerConfig listener : next.listeners()) {
             Channel fresh = staged.bound.get(listener.name());
@@ -448,6 +450,7 @@ public final class ProxyServer implements AutoCloseable {
         listeners.values().forEach(l -> l.channel().close().syncUninterruptibly());
         for (Channel session : sessions) {
             session.eventLoop().execute(() -> {
+                dev.postern.session.SessionRecord.of(session).ending("shutdown");
                 if (session.pipeline().get(PipelineNames.PRE_AUTH) != null) {
                     session.writeAndFlush(ImapResponse.untagged("BYE Server shutting down"))
                             .addListener(ChannelFutureListener.CLOSE);

@@ -10,7 +10,7 @@ package dev.postern.session;
  * backend:              [backendTls] → respFramer → backendLogin  (backendTls: implicit TLS from the start,
  *                                                                   or added first after the backend's STARTTLS OK)
  * backend health check: [backendTls] → respFramer → healthProbe   (implicit TLS only; closed after the greeting)
- * after hand-off:       front: [tls] → relayIdle → relay        backend: [backendTls] → relay
+ * after hand-off:       front: [tls] → relayIdle → relayMeter → relay     backend: [backendTls] → relayMeter → relay
  * </pre>
  */
 public final class PipelineNames {
@@ -31,6 +31,8 @@ public final class PipelineNames {
     public static final String BACKEND_TLS = "backendTls";
     public static final String RELAY_IDLE = "relayIdle";
     public static final String RELAY = "relay";
+    /** Counts relayed octets and notes why the session ends, for the session log. */
+    public static final String RELAY_METER = "relayMeter";
 
     /** Front handlers the hand-off removes, the framer last so its leftover bytes flow into the relay. */
     public static final java.util.List<String> FRONT_LOGIN_PHASE =

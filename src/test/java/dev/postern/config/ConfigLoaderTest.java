@@ -228,6 +228,12 @@ class ConfigLoaderTest {
         assertEquals(null, config.listeners().get(1).proxyProtocol(), "absent is off");
         assertEquals(Duration.ofSeconds(2), config.timeouts().proxyHeader());
         assertEquals(Duration.ofSeconds(5), TimeoutsConfig.DEFAULTS.proxyHeader());
+        assertEquals(LoggingConfig.Format.TEXT, config.logging().format());
+        assertEquals(LoggingConfig.Format.JSON, load("""
+                listeners:
+                  - {name: lb, bind: "127.0.0.1:0", tls: none}
+                logging: {format: json}
+                """).logging().format());
 
         ConfigException e = assertThrows(ConfigException.class, () -> load("""
                 listeners:

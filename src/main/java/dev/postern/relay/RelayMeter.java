@@ -1,0 +1,48 @@
+package dev.postern.relay;
+
+import dev.postern.session.SessionRecord;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * Sits just before a {@link RelayHandler} and tells the {@link SessionRecord} what passes: octets read on this side
+ * (client to backend on the client's channel, backend to client on the backend's) and, first come first told, why
+ * the session ends: this side closed, or the relay's idle timer fired.
+ */
+final class RelayMeter extends ChannelInboundHandlerAdapter {
+    private final SessionRecord record;
+    private final boolean clientSide;
+
+    RelayMeter(SessionRecord record, boolean clientSide) {
+        this.record = record;
+        this.clientSide = clientSide;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (msg instanceof ByteBuf buf) {
+            if (clientSide) {
+                record.fromClient(buf.readableBytes());
+            } else {
+                record.toClient(buf.readableBytes());
+            }
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        record.ending(clientSide ? "client closed" : "backend closed");
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            record.ending("idle timeout");
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}
