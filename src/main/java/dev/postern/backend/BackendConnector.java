@@ -40,6 +40,10 @@ public final class BackendConnector implements BackendGateway {
     @Override
     public Future<LoginResult> login(SessionContext session, Credentials credentials, int attempt, EventLoop loop) {
         Promise<LoginResult> promise = loop.newPromise();
+        String proxyLoop = ClientForwarding.loopDetected(session);
+        if (proxyLoop != null) {
+            return promise.setFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL, proxyLoop));
+        }
         String typed = credentials.userName();
         CappedCounts<String>.Lease userSlot = caps.user(router.loginKey(typed));
         if (userSlot == null) {
@@ -77,7 +81,7 @@ public final class BackendConnector implements BackendGateway {
         if (error != null) {
             promise.tryFailure(ProxyFailureException.of(error, ProxyFailure.AUTH_TEMPFAIL, "route lookup failed"));
         } else if (route instanceof RouteDecision.Backends b) {
-            new RoutedLogin(session.id(), credentials, b.order(), loop, step, router.health(), caps, promise).start();
+            new RoutedLogin(session, credentials, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Refused r) {
             // The wait the source asked for is served by the front end's one failure delay (the longer applies).
             promise.trySuccess(new LoginResult.Rejected(refusalText(r.text()), r.delay()));

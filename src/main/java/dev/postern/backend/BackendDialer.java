@@ -21,7 +21,14 @@ import io.netty.util.concurrent.Promise;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import dev.postern.config.PoolConfig;
+import dev.postern.config.PoolConfig.Forward;
+import dev.postern.session.SessionContext;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
 
 /**
  * Connections to backends, for logins and health checks alike: the host name resolved off the event loop, a
@@ -35,6 +42,8 @@ public final class BackendDialer implements BackendLoginStep {
     private final TargetTlsPolicy tlsPolicy;
     private final LimitsConfig limits;
     private final TimeoutsConfig timeouts;
+    /** Each pooled backend's pool (the first that lists it), for its {@code forward} setting. */
+    private final Map<HostPort, PoolConfig> pools = new HashMap<>();
 
     /**
      * @param channelClass the client channels' class
@@ -42,7 +51,9 @@ public final class BackendDialer implements BackendLoginStep {
      * @param backendTls TLS per pooled backend and for targets no pool lists (see {@link TargetTlsPolicy})
      */
     public BackendDialer(Class<? extends SocketChannel> channelClass, AddressResolver resolver,
-                         BackendTlsContexts backendTls, LimitsConfig limits, TimeoutsConfig timeouts) {
+                         BackendTlsContexts backendTls, LimitsConfig limits, TimeoutsConfig timeouts,
+                         Map<String, PoolConfig> pools) {
+        pools.values().forEach(pool -> pool.backends().forEach(b -> this.pools.putIfAbsent(b.address(), pool)));
         this.channelClass = channelClass;
         this.resolver = resolver;
         this.tlsPolicy = new TargetTlsPolicy(backendTls, resolver);
@@ -51,11 +62,26 @@ public final class BackendDialer implements BackendLoginStep {
     }
 
     @Override
-    public Future<LoginResult> login(HostPort target, Credentials credentials, EventLoop loop) {
+    public Future<LoginResult> login(HostPort target, Credentials credentials, SessionContext session,
+                                     EventLoop loop) {
         Promise<LoginResult> result = loop.newPromise();
+        PoolConfig pool = pools.get(target);
+        Forward forward = pool == null ? Forward.NONE : pool.forward();
+        String id = forward == Forward.ID ? ClientForwarding.idCommand("P4", session, pool.forwardClientId()) : null;
+        Supplier<HAProxyMessage> header = forward == Forward.PROXY_V1 || forward == Forward.PROXY_V2
+                ? () -> ClientForwarding.proxyHeader(forward, session) : null;
         open(target, loop, timeouts.backendConnect(), PipelineNames.BACKEND_LOGIN,
-                tls -> new BackendLoginHandler(credentials, result, target, timeouts.backendLogin(), tls), result);
+                tls -> new BackendLoginHandler(credentials, result, target, timeouts.backendLogin(), tls, id), result,
+                header);
         return result;
+    }
+
+    /** The header a health check of {@code target} starts with: LOCAL for a PROXY pool's backend, else none. */
+    Supplier<HAProxyMessage> healthCheckHeader(HostPort target) {
+        PoolConfig pool = pools.get(target);
+        Forward forward = pool == null ? Forward.NONE : pool.forward();
+        return forward == Forward.PROXY_V1 || forward == Forward.PROXY_V2
+                ? () -> ClientForwarding.localHeader(forward) : null;
     }
 
     /** A resolved target and the TLS it gets. */
@@ -70,7 +96,7 @@ public final class BackendDialer implements BackendLoginStep {
      * {@code outcome} otherwise.
      */
     void open(HostPort target, EventLoop loop, Duration connectTimeout, String phaseName,
-              Function<BackendTls, ChannelHandler> phase, Promise<?> outcome) {
+              Function<BackendTls, ChannelHandler> phase, Promise<?> outcome, Supplier<HAProxyMessage> proxyHeader) {
         resolver.resolve(target)
                 .thenCompose(address -> tlsPolicy.choose(target, address).thenApply(tls -> new Dial(address, tls)))
                 .whenComplete((dial, error) -> loop.execute(() -> {
@@ -82,13 +108,14 @@ public final class BackendDialer implements BackendLoginStep {
                     } else if (dial.tls().refusal() != null) {
                         outcome.tryFailure(new ProxyFailureException(ProxyFailure.CONNECT, dial.tls().refusal()));
                     } else if (!outcome.isDone()) {
-                        connect(target, dial, loop, connectTimeout, phaseName, phase.apply(dial.tls().tls()), outcome);
+                        connect(target, dial, loop, connectTimeout, phaseName, phase.apply(dial.tls().tls()), outcome,
+                                proxyHeader);
                     }
                 }));
     }
 
     private void connect(HostPort target, Dial dial, EventLoop loop, Duration connectTimeout, String phaseName,
-                         ChannelHandler phase, Promise<?> outcome) {
+                         ChannelHandler phase, Promise<?> outcome, Supplier<HAProxyMessage> proxyHeader) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)
@@ -97,7 +124,7 @@ public final class BackendDialer implements BackendLoginStep {
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new BackendPipelineInitializer(target, dial.tls().tls(), limits.maxBackendLineBytes(),
-                        phaseName, phase));
+                        phaseName, phase, proxyHeader));
         var connecting = bootstrap.connect(dial.address());
         connecting.addListener(connect -> {
             if (!connect.isSuccess()) {

@@ -52,7 +52,7 @@ public final class BackendHealthChecker implements AutoCloseable {
             }
         });
         dialer.open(backend, loop, config.timeout(), PipelineNames.HEALTH_PROBE, tls -> new GreetingProbeHandler(result),
-                result);
+                result, dialer.healthCheckHeader(backend));
     }
 
     @Override

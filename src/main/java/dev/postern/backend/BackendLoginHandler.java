@@ -60,6 +60,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private final String backendName;
     private final Duration timeout;
     private final BackendTls tls;
+    /** The ID command a {@code forward: id} pool sends just before our login, or null. */
+    private final String idCommand;
     /** Parts of our login command not yet sent: each waits for the backend's {@code +} continuation. */
     private final Deque<byte[]> pendingParts = new ArrayDeque<>();
     /** Untagged status lines sent in answer to our login, for the client. */
@@ -76,7 +78,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
      * @param tls the backend's pool TLS, or null for plaintext; with implicit TLS its handler is in the pipeline
      */
     BackendLoginHandler(Credentials credentials, Promise<LoginResult> promise, HostPort backend, Duration timeout,
-                        BackendTls tls) {
+                        BackendTls tls, String idCommand) {
+        this.idCommand = idCommand;
         this.credentials = credentials;
         this.promise = promise;
         this.backend = backend;
@@ -214,6 +217,10 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
      * credentials count as sent.
      */
     private void login(ChannelHandlerContext ctx) {
+        if (idCommand != null) {
+            // Pipelined with the login, as Dovecot's proxy does: its answer (* ID, P4 OK/NO) is not waited for.
+            send(ctx, idCommand);
+        }
         boolean plain = Capabilities.has(capabilities, "AUTH=PLAIN");
         if (plain) {
             byte[] ir = SaslPlain.encode(credentials);
@@ -251,7 +258,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
             // Capabilities are ours; status lines (ALERT, ...) go to the client before its tagged reply.
             if (line.status().equals("CAPABILITY")) {
                 postLoginCapabilities = Capabilities.split(line.text());
-            } else {
+            } else if (!line.status().equals("ID")) { // the answer to our own ID is ours too
                 notices.offer(line);
             }
         } else if (line.tag().equals("P2")) {

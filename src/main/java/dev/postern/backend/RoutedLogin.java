@@ -9,6 +9,7 @@ import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import dev.postern.session.RateLimitedLog.Reason;
 import dev.postern.session.RateLimitedLog;
+import dev.postern.session.SessionContext;
 import io.netty.channel.EventLoop;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -31,6 +32,7 @@ import org.slf4j.LoggerFactory;
 final class RoutedLogin {
     private static final Logger LOG = LoggerFactory.getLogger(RoutedLogin.class);
 
+    private final SessionContext session;
     private final String sessionId;
     private final Credentials credentials;
     private final List<HostPort> backends;
@@ -44,9 +46,10 @@ final class RoutedLogin {
     private Future<LoginResult> inFlight;
 
     /** @param backends the user's order, best first; not empty */
-    RoutedLogin(String sessionId, Credentials credentials, List<HostPort> backends, EventLoop loop,
+    RoutedLogin(SessionContext session, Credentials credentials, List<HostPort> backends, EventLoop loop,
                 BackendLoginStep step, BackendHealth health, SessionCaps caps, Promise<LoginResult> promise) {
-        this.sessionId = sessionId;
+        this.session = session;
+        this.sessionId = session.id();
         this.credentials = credentials;
         this.backends = List.copyOf(backends);
         this.loop = loop;
@@ -83,7 +86,7 @@ final class RoutedLogin {
             }
             return;
         }
-        inFlight = step.login(backend, credentials, loop);
+        inFlight = step.login(backend, credentials, session, loop);
         inFlight.addListener((Future<LoginResult> f) -> onAnswer(backend, slot, f));
     }
 

@@ -9,9 +9,15 @@ import java.util.Map;
  *
  * @param maxConnectionsPerBackend open connections (logins in progress and relayed sessions) one backend of the pool
  *                                 takes; {@link Integer#MAX_VALUE} for unlimited
+ * @param forward how the backends learn the client's address: not at all, an ID command before the login (Dovecot's
+ *                {@code login_trusted_networks}), or a PROXY protocol header first on the connection
+ * @param forwardClientId with {@code forward: id}, also pass the client's own ID fields (name, version, os...)
  */
 public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig health, BackendTlsConfig tls,
-                         int maxConnectionsPerBackend) {
+                         int maxConnectionsPerBackend, Forward forward, boolean forwardClientId) {
+
+    /** {@code pools.<name>.forward}. */
+    public enum Forward { NONE, ID, PROXY_V1, PROXY_V2 }
 
     /** {@code pools.<name>:}; the name is the pool's key under {@code pools:}. */
     static final ConfigSection<PoolConfig> SECTION = ConfigSection.of(PoolConfig.class,
@@ -20,7 +26,9 @@ public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig
                     (node, key, fallback) -> BackendTlsLoader.read(node.child(key))),
             ConfigKey.custom("backends", List.class, null, PoolsLoader::backends).required(PoolsLoader.NO_BACKENDS),
             ConfigKey.section("health", HealthConfig.SECTION),
-            ConfigKey.wholeOrUnlimited("max_connections_per_backend", 1, 10_000_000));
+            ConfigKey.wholeOrUnlimited("max_connections_per_backend", 1, 10_000_000),
+            ConfigKey.choice("forward", Forward.class, Forward.NONE),
+            ConfigKey.flag("forward_client_id", false));
 
     public PoolConfig {
         backends = List.copyOf(backends);

@@ -142,6 +142,7 @@ final class PreAuthCommands {
             replies.bad(command.tag(), error);
             return;
         }
+        session.clientSentId(IdArguments.fields(command.args()));
         replies.untagged("ID NIL");
         replies.tagged(command.tag(), "OK", "ID completed.");
     }

@@ -165,6 +165,14 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         }
     }
 
+    /** The client's ID fields: part of the session from now on (a backend may be sent them). */
+    void clientSentId(java.util.Map<String, String> fields) {
+        if (session != null) {
+            session = session.withClientId(fields);
+            ctx.channel().attr(SessionContext.KEY).set(session);
+        }
+    }
+
     /** LOGOUT before login: BYE, OK, close. */
     void logout(String tag) {
         record().ending("logout");

@@ -1,6 +1,10 @@
 package dev.postern.imap;
 
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** The arguments of an ID command (RFC 2971): NIL, or a list of at most 30 field/value pairs. */
 public final class IdArguments {
@@ -41,5 +45,24 @@ public final class IdArguments {
             }
         }
         return null;
+    }
+
+    /**
+     * The field/value pairs of valid arguments ({@link #validate} said null), names in lower case (RFC 2971 field
+     * names are case-insensitive), NIL values left out, a repeated field's last value kept. Bytes that are not UTF-8
+     * become U+FFFD.
+     */
+    public static Map<String, String> fields(List<ImapArg> args) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (args.size() == 1 && args.get(0) instanceof ImapArg.ParenList list) {
+            List<ImapArg> items = list.items();
+            for (int i = 0; i + 1 < items.size(); i += 2) {
+                if (items.get(i) instanceof ImapArg.Str field && items.get(i + 1) instanceof ImapArg.Str value) {
+                    out.put(new String(field.value(), StandardCharsets.UTF_8).toLowerCase(Locale.ROOT),
+                            new String(value.value(), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -4,7 +4,8 @@ import com.unboundid.ldap.sdk.Filter;
 
 /**
  * An LDAP search filter with placeholders: {@code %u} the login key, {@code %l} its local part, {@code %d} its
- * domain (after the last '@'). Expanded in one pass over the template, each value RFC 4515-escaped: text that came
+ * domain (after the last '@'), {@code %r} the client's address (empty when there is no client: a background
+ * refresh). Expanded in one pass over the template, each value RFC 4515-escaped: text that came
  * from the login is never scanned for placeholders again, so {@code alice%d@example.org} stays what it is. Any
  * other {@code %} sequence is kept as written.
  */
@@ -16,6 +17,11 @@ final class LdapFilterTemplate {
     }
 
     String expand(String loginKey) {
+        return expand(loginKey, "");
+    }
+
+    /** @param clientAddress the client's IP address as text, or "" */
+    String expand(String loginKey, String clientAddress) {
         int at = loginKey.lastIndexOf('@');
         String local = at < 0 ? loginKey : loginKey.substring(0, at);
         String domain = at < 0 ? "" : loginKey.substring(at + 1);
@@ -26,6 +32,7 @@ final class LdapFilterTemplate {
                 case 'u' -> loginKey;
                 case 'l' -> local;
                 case 'd' -> domain;
+                case 'r' -> clientAddress;
                 default -> null;
             };
             if (value == null) {

@@ -64,6 +64,12 @@ public final class LdapRouteSource implements RouteSource {
         return filter.expand(loginKey);
     }
 
+    /** The search filter for a request: its login key and ({@code %r}) its client's address. */
+    String filterFor(LookupRequest request) {
+        return filter.expand(request.loginKey(),
+                request.client() == null ? "" : request.client().getAddress().getHostAddress());
+    }
+
     @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
         if (pending.incrementAndGet() > config.threads() + config.queue()) {
@@ -73,7 +79,7 @@ public final class LdapRouteSource implements RouteSource {
         try {
             return CompletableFuture.supplyAsync(() -> {
                 try {
-                    return search(request.loginKey());
+                    return search(request);
                 } finally {
                     pending.decrementAndGet();
                 }
@@ -84,9 +90,10 @@ public final class LdapRouteSource implements RouteSource {
         }
     }
 
-    private Optional<Route> search(String loginKey) {
+    private Optional<Route> search(LookupRequest request) {
+        String loginKey = request.loginKey();
         try {
-            SearchRequest search = new SearchRequest(config.baseDn(), SearchScope.SUB, Filter.create(filterFor(loginKey)),
+            SearchRequest search = new SearchRequest(config.baseDn(), SearchScope.SUB, Filter.create(filterFor(request)),
                     config.attribute());
             search.setSizeLimit(2);
             search.setTimeLimitSeconds((int) Math.max(1, config.timeout().toSeconds()));

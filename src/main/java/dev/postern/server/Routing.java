@@ -80,7 +80,7 @@ final class Routing {
         health.bindMetrics(metrics);
         Router router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
         BackendDialer dialer = new BackendDialer(channelClass, resolver, backendTls, config.limits(),
-                config.timeouts());
+                config.timeouts(), config.pools());
         return new Routing(backendTls, sources, router, new BackendHealthChecker(health, checks, dialer),
                 new BackendConnector(router, dialer, caps));
     }

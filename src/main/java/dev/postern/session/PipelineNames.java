@@ -30,6 +30,10 @@ public final class PipelineNames {
     /** TLS to the backend; stays in the backend pipeline after hand-off, in front of the relay. */
     public static final String BACKEND_TLS = "backendTls";
     public static final String RELAY_IDLE = "relayIdle";
+    /** Netty's PROXY header encoder on a backend connection of a proxy_v1 / proxy_v2 pool; gone after the header. */
+    public static final String BACKEND_PROXY_ENCODER = "backendProxyEncoder";
+    /** Writes that header as the connection comes up. */
+    public static final String BACKEND_PROXY_HEADER = "backendProxyHeader";
     public static final String RELAY = "relay";
     /** Counts relayed octets and notes why the session ends, for the session log. */
     public static final String RELAY_METER = "relayMeter";

@@ -124,7 +124,7 @@ class BackendConnectorTest {
         }
         Router router = TestRouters.toPool(config, health);
         BackendDialer dialer = new BackendDialer(NioSocketChannel.class, new AddressResolver(threads),
-                BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS);
+                BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS, java.util.Map.of());
         SessionContext session = SessionContext.create("test", new InetSocketAddress("127.0.0.1", 40000), null);
         Future<LoginResult> result = new BackendConnector(router, dialer, SessionCaps.unlimited()).login(session,
                 new Credentials(user.getBytes(UTF_8), PASSWORD.getBytes(UTF_8)), 1, group.next());

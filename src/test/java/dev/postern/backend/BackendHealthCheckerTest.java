@@ -110,7 +110,7 @@ class BackendHealthCheckerTest {
 
     private void start() {
         checker = new BackendHealthChecker(health, group.next(), new BackendDialer(NioSocketChannel.class,
-                new AddressResolver(resolver), BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS));
+                new AddressResolver(resolver), BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS, java.util.Map.of()));
         checker.start();
     }
 

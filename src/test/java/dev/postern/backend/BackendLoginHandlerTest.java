@@ -66,9 +66,9 @@ class BackendLoginHandlerTest {
     private void start(String user, String password, BackendTlsContexts tls) {
         Credentials credentials = new Credentials(user.getBytes(UTF_8), password.getBytes(UTF_8));
         BackendLoginHandler handler = new BackendLoginHandler(credentials, result, BACKEND, TIMEOUT,
-                tls.forBackend(BACKEND));
+                tls.forBackend(BACKEND), null);
         ch = new EmbeddedChannel(new BackendPipelineInitializer(BACKEND, tls.forBackend(BACKEND), MAX_LINE,
-                PipelineNames.BACKEND_LOGIN, handler));
+                PipelineNames.BACKEND_LOGIN, handler, null));
     }
 
     private void start(String password) {

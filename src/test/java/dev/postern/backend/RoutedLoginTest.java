@@ -13,6 +13,7 @@ import dev.postern.imap.Credentials;
 import dev.postern.metrics.ProxyMetrics;
 import dev.postern.route.BackendHealth;
 import dev.postern.session.LoginResult;
+import dev.postern.session.SessionContext;
 import dev.postern.session.ProxyFailure;
 import dev.postern.session.ProxyFailureException;
 import io.netty.channel.EventLoop;
@@ -50,7 +51,7 @@ class RoutedLoginTest {
     private record Attempt(HostPort target, Credentials credentials, Promise<LoginResult> result) {
     }
 
-    private final BackendLoginStep step = (target, creds, eventLoop) -> {
+    private final BackendLoginStep step = (target, creds, session, eventLoop) -> {
         Promise<LoginResult> result = eventLoop.newPromise();
         attempts.add(new Attempt(target, creds, result));
         return result;
@@ -69,7 +70,7 @@ class RoutedLoginTest {
     }
 
     private void start(HostPort... order) {
-        new RoutedLogin("session1", credentials, List.of(order), loop, step, health, caps, promise).start();
+        new RoutedLogin(SessionContext.create("session1", null, null), credentials, List.of(order), loop, step, health, caps, promise).start();
         loopChannel.runPendingTasks();
     }
 
@@ -145,7 +146,7 @@ class RoutedLoginTest {
         for (ProxyFailure kind : List.of(ProxyFailure.CONNECT, ProxyFailure.TIMEOUT, ProxyFailure.PROTOCOL)) {
             attempts.clear();
             Promise<LoginResult> answer = loop.newPromise();
-            new RoutedLogin("s", credentials, List.of(A, B), loop, step, health, caps, answer).start();
+            new RoutedLogin(SessionContext.create("s", null, null), credentials, List.of(A, B), loop, step, health, caps, answer).start();
             ProxyFailureException failure = after(kind);
             last().result().setFailure(failure);
             assertEquals(List.of(A), tried(), kind + ": the credentials went to a second backend");
@@ -204,7 +205,7 @@ class RoutedLoginTest {
         assertEquals(1, caps.openOn(A));
 
         Promise<LoginResult> second = loop.newPromise();
-        new RoutedLogin("s2", credentials, List.of(A, B), loop, step, health, caps, second).start();
+        new RoutedLogin(SessionContext.create("s2", null, null), credentials, List.of(A, B), loop, step, health, caps, second).start();
         assertEquals(List.of(A, B), tried(), "the full backend was contacted");
         assertTrue(health.isUp(A), "a full backend counted as a failure");
         last().result().setSuccess(loggedIn(B));
@@ -219,7 +220,7 @@ class RoutedLoginTest {
         start(A);
         last().result().setSuccess(loggedIn(A));
         Promise<LoginResult> second = loop.newPromise();
-        new RoutedLogin("s2", credentials, List.of(A), loop, step, health, caps, second).start();
+        new RoutedLogin(SessionContext.create("s2", null, null), credentials, List.of(A), loop, step, health, caps, second).start();
         assertEquals(1, attempts.size(), "the full backend was contacted");
         ProxyFailureException failure = assertInstanceOf(ProxyFailureException.class, second.cause());
         assertTrue(failure.failure().clientText().startsWith("[UNAVAILABLE]"), failure.failure().clientText());
@@ -233,7 +234,7 @@ class RoutedLoginTest {
         last().result().setFailure(after(ProxyFailure.TIMEOUT));
         assertEquals(0, caps.openOn(A));
         Promise<LoginResult> again = loop.newPromise();
-        new RoutedLogin("s2", credentials, List.of(A), loop, step, health, caps, again).start();
+        new RoutedLogin(SessionContext.create("s2", null, null), credentials, List.of(A), loop, step, health, caps, again).start();
         last().result().setSuccess(new LoginResult.Rejected("[AUTHENTICATIONFAILED] nope"));
         assertEquals(0, caps.openOn(A), "a rejected login kept its slot");
     }

@@ -45,7 +45,7 @@ class UserSessionCapTest {
     UserSessionCapTest() {
         Router router = TestRouters.toPool(PoolConfig.of("main", Map.of("backends", List.of(A))),
                 new BackendHealth());
-        BackendLoginStep step = (target, credentials, eventLoop) -> {
+        BackendLoginStep step = (target, credentials, session, eventLoop) -> {
             Promise<LoginResult> p = eventLoop.newPromise();
             attempts.add(p);
             return p;

@@ -27,4 +27,13 @@ class LdapFilterTemplateTest {
     void theDomainIsAfterTheLastAt() {
         assertEquals("(m=a@b)(d=c)", new LdapFilterTemplate("(m=%l)(d=%d)").expand("a@b@c"));
     }
+
+    @Test
+    void clientAddressIsEscapedLikeTheRest() {
+        LdapFilterTemplate template = new LdapFilterTemplate("(&(uid=%u)(allowedFrom=%r))");
+        assertEquals("(&(uid=a)(allowedFrom=192.0.2.7))", template.expand("a", "192.0.2.7"));
+        assertEquals("(&(uid=a)(allowedFrom=2001:db8::7))", template.expand("a", "2001:db8::7"));
+        assertEquals("(&(uid=a)(allowedFrom=))", template.expand("a"), "a refresh has no client");
+        assertEquals("(&(uid=%r)(allowedFrom=x\\2a))", template.expand("%r", "x*"));
+    }
 }
