@@ -28,7 +28,6 @@ import java.util.function.Supplier;
 import dev.postern.config.PoolConfig;
 import dev.postern.config.PoolConfig.Forward;
 import dev.postern.session.SessionContext;
-import io.netty.handler.codec.haproxy.HAProxyMessage;
 
 /**
  * Connections to backends, for logins and health checks alike: the host name resolved off the event loop, a
@@ -68,7 +67,7 @@ public final class BackendDialer implements BackendLoginStep {
         PoolConfig pool = pools.get(target);
         Forward forward = pool == null ? Forward.NONE : pool.forward();
         String id = forward == Forward.ID ? ClientForwarding.idCommand("P4", session, pool.forwardClientId()) : null;
-        Supplier<HAProxyMessage> header = forward == Forward.PROXY_V1 || forward == Forward.PROXY_V2
+        Supplier<Object> header = forward == Forward.PROXY_V1 || forward == Forward.PROXY_V2
                 ? () -> ClientForwarding.proxyHeader(forward, session) : null;
         open(target, loop, timeouts.backendConnect(), PipelineNames.BACKEND_LOGIN,
                 tls -> new BackendLoginHandler(credentials, result, target, timeouts.backendLogin(), tls, id), result,
@@ -77,7 +76,7 @@ public final class BackendDialer implements BackendLoginStep {
     }
 
     /** The header a health check of {@code target} starts with: LOCAL for a PROXY pool's backend, else none. */
-    Supplier<HAProxyMessage> healthCheckHeader(HostPort target) {
+    Supplier<Object> healthCheckHeader(HostPort target) {
         PoolConfig pool = pools.get(target);
         Forward forward = pool == null ? Forward.NONE : pool.forward();
         return forward == Forward.PROXY_V1 || forward == Forward.PROXY_V2
@@ -96,7 +95,7 @@ public final class BackendDialer implements BackendLoginStep {
      * {@code outcome} otherwise.
      */
     void open(HostPort target, EventLoop loop, Duration connectTimeout, String phaseName,
-              Function<BackendTls, ChannelHandler> phase, Promise<?> outcome, Supplier<HAProxyMessage> proxyHeader) {
+              Function<BackendTls, ChannelHandler> phase, Promise<?> outcome, Supplier<Object> proxyHeader) {
         resolver.resolve(target)
                 .thenCompose(address -> tlsPolicy.choose(target, address).thenApply(tls -> new Dial(address, tls)))
                 .whenComplete((dial, error) -> loop.execute(() -> {
@@ -115,7 +114,7 @@ public final class BackendDialer implements BackendLoginStep {
     }
 
     private void connect(HostPort target, Dial dial, EventLoop loop, Duration connectTimeout, String phaseName,
-                         ChannelHandler phase, Promise<?> outcome, Supplier<HAProxyMessage> proxyHeader) {
+                         ChannelHandler phase, Promise<?> outcome, Supplier<Object> proxyHeader) {
         Bootstrap bootstrap = new Bootstrap()
                 .group(loop)
                 .channel(channelClass)

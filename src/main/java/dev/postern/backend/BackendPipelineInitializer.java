@@ -7,7 +7,6 @@ import dev.postern.tls.BackendTls;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
-import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import java.util.function.Supplier;
 
@@ -22,7 +21,7 @@ final class BackendPipelineInitializer extends ChannelInitializer<Channel> {
     private final int maxLineBytes;
     private final String phaseName;
     private final ChannelHandler phase;
-    private final Supplier<HAProxyMessage> proxyHeader;
+    private final Supplier<Object> proxyHeader;
 
     /**
      * @param tls the backend's pool TLS, or null for plaintext
@@ -30,7 +29,7 @@ final class BackendPipelineInitializer extends ChannelInitializer<Channel> {
      * @param proxyHeader the PROXY header the connection starts with, or null for none
      */
     BackendPipelineInitializer(HostPort backend, BackendTls tls, int maxLineBytes, String phaseName,
-                               ChannelHandler phase, Supplier<HAProxyMessage> proxyHeader) {
+                               ChannelHandler phase, Supplier<Object> proxyHeader) {
         this.backend = backend;
         this.tls = tls;
         this.maxLineBytes = maxLineBytes;

@@ -2,12 +2,14 @@ package dev.postern.backend;
 
 import dev.postern.config.PoolConfig.Forward;
 import dev.postern.session.SessionContext;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.haproxy.HAProxyCommand;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
 import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import java.net.Inet4Address;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
@@ -49,15 +51,19 @@ public final class ClientForwarding {
         return ttl != null && ttl <= 1 ? "x-proxy-ttl " + ttl + " from the client: a proxy loop, or too many hops" : null;
     }
 
-    /** The PROXY header a login connection of a {@code proxy_v1} / {@code proxy_v2} pool starts with. */
-    static HAProxyMessage proxyHeader(Forward mode, SessionContext session) {
+    /**
+     * The PROXY header a login connection of a {@code proxy_v1} / {@code proxy_v2} pool starts with: an
+     * {@link HAProxyMessage} for the encoder, or for v1's {@code PROXY UNKNOWN} (which Netty's encoder cannot write)
+     * the bytes themselves.
+     */
+    static Object proxyHeader(Forward mode, SessionContext session) {
         HAProxyProtocolVersion version = mode == Forward.PROXY_V1 ? HAProxyProtocolVersion.V1 : HAProxyProtocolVersion.V2;
         InetSocketAddress client = session.client();
         InetSocketAddress local = session.local();
         if (client == null || local == null || (client.getAddress() instanceof Inet4Address)
                 != (local.getAddress() instanceof Inet4Address)) {
             // Nothing to name in one family: the header says so, and the backend uses the connection's addresses.
-            return new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
+            return unknown(version);
         }
         HAProxyProxiedProtocol protocol = client.getAddress() instanceof Inet4Address
                 ? HAProxyProxiedProtocol.TCP4 : HAProxyProxiedProtocol.TCP6;
@@ -65,15 +71,19 @@ public final class ClientForwarding {
                 local.getAddress().getHostAddress(), client.getPort(), local.getPort());
     }
 
-    /** The header a health check of a {@code proxy_v1} / {@code proxy_v2} pool starts with. */
-    static HAProxyMessage localHeader(Forward mode) {
+    /** The header a health check of a {@code proxy_v1} / {@code proxy_v2} pool starts with (see {@link #proxyHeader}). */
+    static Object localHeader(Forward mode) {
         if (mode == Forward.PROXY_V1) {
-            // v1 has no LOCAL; UNKNOWN is its way of naming nobody.
-            return new HAProxyMessage(HAProxyProtocolVersion.V1, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN,
-                    null, null, 0, 0);
+            return unknown(HAProxyProtocolVersion.V1); // v1 has no LOCAL; UNKNOWN is its way of naming nobody
         }
         return new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.LOCAL, HAProxyProxiedProtocol.UNKNOWN,
                 null, null, 0, 0);
+    }
+
+    private static Object unknown(HAProxyProtocolVersion version) {
+        return version == HAProxyProtocolVersion.V1
+                ? Unpooled.copiedBuffer("PROXY UNKNOWN\r\n", StandardCharsets.US_ASCII)
+                : new HAProxyMessage(version, HAProxyCommand.PROXY, HAProxyProxiedProtocol.UNKNOWN, null, null, 0, 0);
     }
 
     /**

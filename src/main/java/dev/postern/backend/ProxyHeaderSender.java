@@ -2,7 +2,6 @@ package dev.postern.backend;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 import java.util.function.Supplier;
 
@@ -13,15 +12,15 @@ import java.util.function.Supplier;
  * up holds nothing to release.
  */
 final class ProxyHeaderSender extends ChannelInboundHandlerAdapter {
-    private final Supplier<HAProxyMessage> header;
+    private final Supplier<Object> header;
 
-    ProxyHeaderSender(Supplier<HAProxyMessage> header) {
+    ProxyHeaderSender(Supplier<Object> header) {
         this.header = header;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
-        ctx.writeAndFlush(header.get()); // the encoder releases it
+        ctx.writeAndFlush(header.get()); // an HAProxyMessage (encoded and released by the encoder) or its bytes
         ctx.fireChannelActive();
         ctx.pipeline().remove(this);
         ctx.pipeline().remove(HAProxyMessageEncoder.class);

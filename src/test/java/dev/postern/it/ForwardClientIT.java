@@ -30,20 +30,28 @@ class ForwardClientIT {
     private static final String USER = "fwd-user";
     private static final String PASSWORD = TestSecrets.register("Forward-it-pass-5b7");
     private static final String V2_USER = "fwd-v2user";
+    private static final String V1_USER = "fwd-v1user";
     private static final String WRONG = TestSecrets.register("Forward-it-wrong-2c9");
 
     private static DovecotServer dovecot;
     private static int haproxyPort;
+    private static int haproxyV1Port;
     private static PosternHarness postern;
 
     @BeforeAll
     static void start() {
         haproxyPort = Ports.closedPort();
-        dovecot = DovecotServer.builder().user(USER, PASSWORD).user(V2_USER, PASSWORD).extraConfig("""
+        haproxyV1Port = Ports.closedPort();
+        dovecot = DovecotServer.builder().user(USER, PASSWORD).user(V2_USER, PASSWORD).user(V1_USER, PASSWORD).extraConfig("""
                 haproxy_trusted_networks = 127.0.0.1/32
                 imap_id_log = *
                 service imap-login {
                   inet_listener imap_haproxy {
+                    address = 127.0.0.1
+                    port = %d
+                    haproxy = yes
+                  }
+                  inet_listener imap_haproxy_v1 {
                     address = 127.0.0.1
                     port = %d
                     haproxy = yes
@@ -55,18 +63,19 @@ class ForwardClientIT {
                     mode = 0600
                   }
                 }
-                """.formatted(haproxyPort)).start();
+                """.formatted(haproxyPort, haproxyV1Port)).start();
         String plain = dovecot.host() + ":" + dovecot.port();
         String proxied = "127.0.0.1:" + haproxyPort;
         postern = PosternHarness.startWithYaml("""
                 pools:
                   id: {backends: ["%1$s"], forward: id, forward_client_id: true, health: {enabled: false}}
                   v2: {backends: ["%2$s"], forward: proxy_v2, health: {interval: 200ms, timeout: 1s, rise: 1, fall: 1}}
+                  v1: {backends: ["%4$s"], forward: proxy_v1, health: {interval: 200ms, timeout: 1s, rise: 1, fall: 1}}
                 routes:
-                  static: {%3$s: v2}
+                  static: {%3$s: v2, %5$s: v1}
                   default_pool: id
                 limits: {failure_delay: 0s}
-                """.formatted(plain, proxied, V2_USER));
+                """.formatted(plain, proxied, V2_USER, "127.0.0.1:" + haproxyV1Port, V1_USER));
     }
 
     @AfterAll
@@ -111,11 +120,19 @@ class ForwardClientIT {
     }
 
     @Test
+    void proxyV1ForwardingShowsTheClientInDovecotsLoginLine() throws IOException {
+        assertTrue(login("127.0.0.54", V1_USER, PASSWORD).startsWith("l OK"));
+        dovecotLine("Login: user=<" + V1_USER + ">.*rip=127\\.0\\.0\\.54,");
+    }
+
+    @Test
     void proxyPoolHealthChecksSendLocalAndKeepTheBackendUp() {
         // The v2 pool is checked every 200 ms with a LOCAL header; Dovecot would drop a connection without one.
-        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
-                postern.registry().find("postern.backend.up").tag("backend", "127.0.0.1:" + haproxyPort)
-                        .gauge().value() == 1.0);
+        for (int port : new int[] {haproxyPort, haproxyV1Port}) {
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5)).until(() ->
+                    postern.registry().find("postern.backend.up").tag("backend", "127.0.0.1:" + port)
+                            .gauge().value() == 1.0);
+        }
     }
 
     @Test
