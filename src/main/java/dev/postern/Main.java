@@ -7,7 +7,9 @@ import dev.postern.config.PosternConfig;
 import dev.postern.server.ProxyServer;
 import dev.postern.tls.SelfSignedCertificates;
 import dev.postern.tls.TlsSetupException;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.postern.admin.AdminServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;
@@ -96,11 +98,22 @@ public final class Main {
             return EXIT_STARTUP;
         }
         ProxyServer server;
+        AdminServer admin = null;
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         try {
-            server = ProxyServer.start(config, new SimpleMeterRegistry());
+            server = ProxyServer.start(config, registry);
         } catch (ProxyServer.StartupException e) {
             err.println("postern: " + e.getMessage());
             return EXIT_STARTUP;
+        }
+        if (config.admin() != null) {
+            try {
+                admin = AdminServer.start(config.admin(), server, registry);
+            } catch (ProxyServer.StartupException e) {
+                err.println("postern: " + e.getMessage());
+                server.close();
+                return EXIT_STARTUP;
+            }
         }
         // SIGTERM and SIGINT end the wait below; the ordered shutdown then runs here and the exit code is 0.
         CountDownLatch stop = new CountDownLatch(1);
@@ -112,6 +125,9 @@ public final class Main {
             stop.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        }
+        if (admin != null) {
+            admin.close();
         }
         server.shutdown(config.timeouts().shutdownDrain());
         return EXIT_OK;

@@ -34,6 +34,8 @@ import io.netty.util.concurrent.Future;
 import dev.postern.imap.Credentials;
 import dev.postern.session.LoginResult;
 import dev.postern.session.SessionContext;
+import dev.postern.session.SessionRecord;
+import java.util.function.Predicate;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -435,6 +437,64 @@ public final class ProxyServer implements AutoCloseable {
     /** The configuration running now (the last one a reload applied). */
     public PosternConfig config() {
         return config;
+    }
+
+    /** What is known of every session open now. */
+    public List<SessionRecord> sessions() {
+        List<SessionRecord> out = new ArrayList<>();
+        for (Channel channel : sessions) {
+            SessionRecord record = channel.attr(SessionRecord.KEY).get();
+            if (record != null) {
+                out.add(record);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Closes the sessions {@code which} picks, each on its own event loop: one not logged in yet gets
+     * {@code * BYE} first, a relayed one is closed on both sides. Answers how many were picked.
+     */
+    public int kick(Predicate<SessionRecord> which) {
+        int count = 0;
+        for (Channel channel : sessions) {
+            SessionRecord record = channel.attr(SessionRecord.KEY).get();
+            if (record == null || !which.test(record)) {
+                continue;
+            }
+            count++;
+            channel.eventLoop().execute(() -> {
+                record.ending("kicked");
+                if (channel.pipeline().get(PipelineNames.PRE_AUTH) != null) {
+                    channel.writeAndFlush(ImapResponse.untagged("BYE Disconnected by the administrator"))
+                            .addListener(ChannelFutureListener.CLOSE);
+                } else {
+                    channel.close(); // the relay closes the backend side with it
+                }
+            });
+        }
+        return count;
+    }
+
+    /** Backend health and session counts, shared by every configuration generation. */
+    public BackendHealth health() {
+        return health;
+    }
+
+    /** The transport's listening-socket class, for other listeners on {@link #eventLoops()} (the admin API). */
+    public Class<? extends io.netty.channel.socket.ServerSocketChannel> serverChannelClass() {
+        return transport.serverChannel();
+    }
+
+    /** The event loops sessions run on; the admin API runs on them too. */
+    public EventLoopGroup eventLoops() {
+        return workers;
+    }
+
+    /** Every configured listener has its socket. */
+    public synchronized boolean listenersBound() {
+        return listeners.size() == config.listeners().size()
+                && listeners.values().stream().allMatch(l -> l.channel().isActive());
     }
 
     /** Sessions open now, pre-auth and relayed. */
