@@ -26,7 +26,8 @@ final class LoginHandoff {
         settings.metrics().relayStarted();
         ctx.channel().closeFuture().addListener(f -> settings.metrics().relayEnded());
         Handoff.start(ctx.channel(), PipelineNames.FRONT_LOGIN_PHASE, in.backend(), PipelineNames.BACKEND_LOGIN_PHASE,
-                settings.timeouts().postLoginIdle(), sessionId, SessionRecord.of(ctx.channel()));
+                settings.timeouts().postLoginIdle(), sessionId, SessionRecord.of(ctx.channel()),
+                settings.metrics());
         if (clientInputShut) {
             // After what the client pipelined has been written (shutting output drops unflushed data), and with a
             // close_notify first on a TLS backend.

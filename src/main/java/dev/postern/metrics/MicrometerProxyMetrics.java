@@ -30,6 +30,8 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     /** Failure delays by scope (base, address, user), built up front. */
     private final Map<String, Timer> delays = new ConcurrentHashMap<>();
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
+    private final Counter bytesIn;
+    private final Counter bytesOut;
     /** Micrometer holds a function counter's source weakly: these keep the route cache's binder alive. */
     private final List<Object> sources = new CopyOnWriteArrayList<>();
     private final java.util.concurrent.atomic.AtomicReference<Supplier<CacheCounts>> routeCounts =
@@ -40,6 +42,14 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
         logins.put("ok", loginTimer("ok"));
         this.rejected = Counter.builder("postern.login.rejected").description("logins refused by a backend").register(registry);
         registry.gauge("postern.relay.active", relays, LongAdder::doubleValue);
+        // The accept-time caps exist from the start, so a dashboard shows 0 rather than nothing.
+        for (String limit : List.of("max_connections", "max_connections_per_ip")) {
+            limits.computeIfAbsent(limit, l -> Counter.builder("postern.limits.hit").tag("limit", l).register(registry));
+        }
+        this.bytesIn = Counter.builder("postern.relay.bytes").tag("direction", "client_to_backend").baseUnit("bytes")
+                .description("octets relayed, after TLS").register(registry);
+        this.bytesOut = Counter.builder("postern.relay.bytes").tag("direction", "backend_to_client").baseUnit("bytes")
+                .description("octets relayed, after TLS").register(registry);
         for (String scope : List.of("base", "address", "user")) {
             delays.put(scope, Timer.builder("postern.login.delay").tag("scope", scope)
                     .description("how long failed logins waited for their reply").register(registry));
@@ -50,8 +60,14 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     }
 
     private Timer loginTimer(String outcome) {
-        return Timer.builder("postern.login.duration").tag("outcome", outcome)
+        return Timer.builder("postern.login.duration").tag("outcome", outcome).publishPercentileHistogram()
+                .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofSeconds(30))
                 .description("time from login command to backend answer").register(registry);
+    }
+
+    @Override
+    public void relayed(boolean fromClient, long octets) {
+        (fromClient ? bytesIn : bytesOut).increment(octets);
     }
 
     /** Registers a listener's meters up front so the hot path only looks them up. */

@@ -45,6 +45,9 @@ public interface ProxyMetrics {
 
     void relayStarted();
 
+    /** Octets relayed: {@code fromClient} true for client to backend, false for backend to client. */
+    void relayed(boolean fromClient, long octets);
+
     void relayEnded();
 
     /** A pre-auth bound was crossed; {@code limit} is a fixed low-cardinality name. */
@@ -69,6 +72,7 @@ public interface ProxyMetrics {
         @Override public void backend(String backend, BooleanSupplier up, BooleanSupplier draining,
                                       LongSupplier sessions) { }
         @Override public void relayStarted() { }
+        @Override public void relayed(boolean fromClient, long octets) { }
         @Override public void relayEnded() { }
         @Override public void limitHit(String limit) { }
         @Override public void loginDelay(String scope, Duration delay) { }

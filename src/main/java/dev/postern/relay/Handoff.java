@@ -1,6 +1,7 @@
 package dev.postern.relay;
 
 import dev.postern.session.PipelineNames;
+import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.SessionRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
@@ -23,15 +24,15 @@ public final class Handoff {
      * @param record the session's record: bytes each way and how it ends
      */
     public static void start(Channel front, List<String> frontHandlers, Channel backend, List<String> backendHandlers,
-                             Duration idle, String sessionId, SessionRecord record) {
+                             Duration idle, String sessionId, SessionRecord record, ProxyMetrics metrics) {
         assert front.eventLoop().inEventLoop() && backend.eventLoop() == front.eventLoop();
         ChannelPipeline fp = front.pipeline();
         ChannelPipeline bp = backend.pipeline();
         fp.addLast(PipelineNames.RELAY_IDLE,
                 new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS));
-        fp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, true));
+        fp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, true, metrics));
         fp.addLast(PipelineNames.RELAY, new RelayHandler(backend, sessionId));
-        bp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, false));
+        bp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, false, metrics));
         bp.addLast(PipelineNames.RELAY, new RelayHandler(front, sessionId));
         removeAll(fp, frontHandlers);
         removeAll(bp, backendHandlers);

@@ -1,5 +1,6 @@
 package dev.postern.relay;
 
+import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.SessionRecord;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -8,21 +9,25 @@ import io.netty.handler.timeout.IdleStateEvent;
 
 /**
  * Sits just before a {@link RelayHandler} and tells the {@link SessionRecord} what passes: octets read on this side
- * (client to backend on the client's channel, backend to client on the backend's) and, first come first told, why
+ * (client to backend on the client's channel, backend to client on the backend's; the bytes meters count them
+ * too) and, first come first told, why
  * the session ends: this side closed, or the relay's idle timer fired.
  */
 final class RelayMeter extends ChannelInboundHandlerAdapter {
     private final SessionRecord record;
     private final boolean clientSide;
+    private final ProxyMetrics metrics;
 
-    RelayMeter(SessionRecord record, boolean clientSide) {
+    RelayMeter(SessionRecord record, boolean clientSide, ProxyMetrics metrics) {
         this.record = record;
         this.clientSide = clientSide;
+        this.metrics = metrics;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         if (msg instanceof ByteBuf buf) {
+            metrics.relayed(clientSide, buf.readableBytes());
             if (clientSide) {
                 record.fromClient(buf.readableBytes());
             } else {

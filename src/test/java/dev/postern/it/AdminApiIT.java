@@ -58,6 +58,8 @@ class AdminApiIT {
         imapPort = Ports.closedPort();
         Files.writeString(dir.resolve("postern.yaml"), config(imapPort));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        dev.postern.tls.SelfSignedCertificates.createIfMissing(
+                ConfigLoader.load(dir.resolve("postern.yaml")).tls());
         postern = ProxyServer.start(ConfigLoader.load(dir.resolve("postern.yaml")), registry);
         admin = AdminServer.start(postern.config().admin(), postern, registry);
     }
@@ -66,6 +68,8 @@ class AdminApiIT {
         return """
                 listeners:
                   - {name: plain, bind: "127.0.0.1:%d", tls: none, require_tls: false}
+                  - {name: imaps, bind: "127.0.0.1:0", tls: implicit}
+                tls: {certificate: test.crt, key: test.key, self_signed_if_missing: true}
                 pools:
                   pair: {backends: ["%s:%d", "%s:%d"], health: {enabled: false}}
                 routes: {default_pool: pair}
@@ -134,12 +138,44 @@ class AdminApiIT {
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
             for (String name : new String[] {"postern_connections_accepted_total", "postern_login_duration_seconds",
-                    "postern_backend_up", "postern_relay_active"}) {
+                    "postern_backend_up", "postern_relay_active", "postern_relay_bytes_total"}) {
                 assertTrue(metrics.body().contains(name), name + " in:\n" + metrics.body());
             }
             assertTrue(!metrics.body().contains("127.0.0.70"), "no client address in a metric");
         }
         assertEquals(200, call("GET", "/ready", TOKEN).statusCode());
+    }
+
+    /** Every query of the shipped Grafana dashboard names only metrics a real scrape has. */
+    @Test
+    void theGrafanaDashboardUsesOnlyExportedMetrics() throws Exception {
+        try (RawImapClient c = loggedIn("127.0.0.74")) {
+            RawImapClient.tagged(c.command("n", "NOOP"));
+        }
+        try (RawImapClient tls = RawImapClient.tls("127.0.0.1", postern.address("imaps").getPort())) {
+            tls.readLine();
+        }
+        String scrape = call("GET", "/metrics", TOKEN).body();
+        java.util.Set<String> exported = new java.util.HashSet<>();
+        java.util.regex.Matcher line = java.util.regex.Pattern.compile("(?m)^([a-z_:]+)[{ ]").matcher(scrape);
+        while (line.find()) {
+            exported.add(line.group(1));
+        }
+        JsonNode dashboard = JSON.readTree(Path.of("deploy/grafana/postern.json").toFile());
+        java.util.regex.Pattern metric = java.util.regex.Pattern.compile("\\b((?:postern|cache)_[a-z_]+)\\b");
+        int queries = 0;
+        for (JsonNode panel : dashboard.get("panels")) {
+            for (JsonNode target : panel.get("targets")) {
+                queries++;
+                java.util.regex.Matcher m = metric.matcher(target.get("expr").asText());
+                assertTrue(m.find(), "a query without a metric: " + target);
+                do {
+                    assertTrue(exported.contains(m.group(1)), panel.get("title") + ": " + m.group(1)
+                            + " is not in the scrape");
+                } while (m.find());
+            }
+        }
+        assertTrue(queries >= 12, "the dashboard has its queries: " + queries);
     }
 
     @Test
