@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Postern's build and tests need on a fresh Debian 12 / Ubuntu machine: a JDK 17+, Maven, Dovecot
-# (imapd) for the integration tests' real IMAP backends, HAProxy as the load balancer in front of Postern, and curl, python3, openssl and testssl.sh for the
+# (imapd) for the integration tests' real IMAP backends, HAProxy as the load balancer in front of Postern,
+# headless Chromium for the admin status page, and curl, python3, openssl and testssl.sh for the
 # client-side and TLS checks. Idempotent and quick when everything is already there: apt runs only for what is
 # missing. Runs as root, or through sudo otherwise.
 #
@@ -21,6 +22,7 @@ checks=(
   "testssl:testssl.sh"
   "update-ca-certificates:ca-certificates"
   "/usr/sbin/haproxy:haproxy"
+  "/usr/bin/chromium:chromium"
 )
 
 have() {

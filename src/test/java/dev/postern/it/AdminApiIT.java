@@ -44,6 +44,7 @@ class AdminApiIT {
     private static DovecotServer one;
     private static DovecotServer two;
     private static ProxyServer postern;
+    private static PrometheusMeterRegistry registry;
     private static AdminServer admin;
     private static Path dir;
     private static int imapPort;
@@ -57,7 +58,7 @@ class AdminApiIT {
         Files.writeString(dir.resolve("admin.token"), TOKEN + "\n");
         imapPort = Ports.closedPort();
         Files.writeString(dir.resolve("postern.yaml"), config(imapPort));
-        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         dev.postern.tls.SelfSignedCertificates.createIfMissing(
                 ConfigLoader.load(dir.resolve("postern.yaml")).tls());
         postern = ProxyServer.start(ConfigLoader.load(dir.resolve("postern.yaml")), registry);
@@ -237,6 +238,24 @@ class AdminApiIT {
         assertEquals(422, refused.statusCode());
         assertTrue(refused.body().contains("listeners"), refused.body());
         Files.writeString(dir.resolve("postern.yaml"), config(newPort));
+    }
+
+    /** The status page as a real browser renders it (headless Chromium, on an admin listener without a token). */
+    @Test
+    void chromiumRendersTheStatusPage() throws Exception {
+        try (AdminServer open = AdminServer.start(new dev.postern.config.AdminConfig(
+                new dev.postern.config.HostPort("127.0.0.1", 0), null), postern, registry)) {
+            Process chromium = new ProcessBuilder("/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                    "--user-data-dir=" + dir.resolve("chromium"), "--dump-dom",
+                    "http://127.0.0.1:" + open.port() + "/").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            String dom = new String(chromium.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(chromium.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), "chromium finished");
+            assertTrue(dom.contains("<h1>Postern</h1>"), dom);
+            assertTrue(dom.matches("(?s).*<tr class=\"up\"><td>" + java.util.regex.Pattern.quote(one.host() + ":"
+                    + one.port()) + "</td><td>\\[pair\\]</td><td>UP</td>.*"), dom);
+            assertTrue(dom.contains("<td>plain</td>") && dom.contains("<td>imaps</td>"), "listeners rendered");
+            assertTrue(dom.matches("(?s).*<td>\\d+ days</td>.*"), "certificate expiry rendered");
+        }
     }
 
     @Test
