@@ -8,6 +8,7 @@ import dev.postern.server.ProxyServer;
 import dev.postern.tls.SelfSignedCertificates;
 import dev.postern.tls.TlsSetupException;
 import dev.postern.admin.AdminServer;
+import dev.postern.probe.ProbeCommand;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintStream;
@@ -42,6 +43,9 @@ public final class Main {
     }
 
     private static boolean isOneShot(String[] args) {
+        if (args.length > 0 && args[0].equals("probe")) {
+            return true;
+        }
         for (String a : args) {
             if (a.equals("--check-config") || a.equals("--help") || a.equals("--version") || a.equals("-h")) {
                 return true;
@@ -52,6 +56,9 @@ public final class Main {
 
     /** Runs the command; for a server run, returns only when the process is told to stop. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("probe")) {
+            return ProbeCommand.run(java.util.Arrays.asList(args).subList(1, args.length), out, err);
+        }
         Path configPath = Path.of("conf/postern.yaml");
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -141,6 +148,8 @@ public final class Main {
     private static String usage() {
         return """
                 Usage: java -jar postern.jar [--config FILE] [--check-config]
+                       java -jar postern.jar probe [--json] [--timeout 5s] [--user NAME [--password-file F]]
+                                                   HOST[:PORT]... | --config FILE
                   --config FILE    configuration file (default: conf/postern.yaml)
                   --check-config   validate the configuration, print every problem, and exit
                   --version        print the version and exit
