@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.postern.config.ConfigException;
 import dev.postern.config.ConfigLoader;
 import dev.postern.config.PosternConfig;
+import dev.postern.server.ConfigCheck;
 import dev.postern.server.ProxyServer;
 import dev.postern.tls.SelfSignedCertificates;
 import dev.postern.tls.TlsSetupException;
@@ -94,8 +95,16 @@ public final class Main {
             return EXIT_CONFIG;
         }
         if (check) {
+            ConfigCheck.Report report = ConfigCheck.run(config);
+            report.warnings().forEach(w -> out.println("postern: warning: " + w));
+            if (!report.errors().isEmpty()) {
+                err.println("postern: " + configPath + ": " + report.errors().size() + " problem(s):");
+                report.errors().forEach(p -> err.println("  " + p));
+                return EXIT_CONFIG;
+            }
             out.println("postern: " + configPath + ": configuration OK (" + config.listeners().size()
-                    + " listener(s), " + config.pools().size() + " pool(s))");
+                    + " listener(s), " + config.pools().size() + " pool(s)" + (report.warnings().isEmpty() ? ""
+                    : ", " + report.warnings().size() + " warning(s)") + ")");
             return EXIT_OK;
         }
         try {

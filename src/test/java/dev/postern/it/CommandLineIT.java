@@ -103,6 +103,21 @@ class CommandLineIT {
     }
 
     @Test
+    void checkConfigLoadsTheCertificatesAndWarnsAboutNames() throws Exception {
+        Path file = write("nocert.yaml", """
+                listeners:
+                  - {name: a, bind: "127.0.0.1:0", tls: implicit}
+                tls: {certificate: absent.pem, key: absent.key}
+                pools: {main: {backends: ["no-such-host.invalid:143"]}}
+                """);
+        Run r = run(Duration.ofSeconds(30), "--check-config", "--config", file.toString());
+        assertEquals(3, r.exit(), r.out() + r.err());
+        assertTrue(r.err().contains("tls: ") && r.err().contains("absent.pem"), r.err());
+        assertTrue(r.out().contains("postern: warning: pools.main.backends: no-such-host.invalid does not resolve"),
+                r.out());
+    }
+
+    @Test
     void malformedYamlNamesTheLine() throws Exception {
         Path file = write("broken.yaml", "listeners:\n  - {name: a, bind: \"127.0.0.1:1\"\ntls: [\n");
         Run r = run(Duration.ofSeconds(30), "--check-config", "--config", file.toString());
