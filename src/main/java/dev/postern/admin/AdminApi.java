@@ -4,6 +4,7 @@ import dev.postern.config.HostPort;
 import dev.postern.config.PoolConfig;
 import dev.postern.route.BackendHealth;
 import dev.postern.route.LookupRequest;
+import dev.postern.route.RouteChain;
 import dev.postern.route.RouteDecision;
 import dev.postern.server.ProxyServer;
 import dev.postern.session.SessionRecord;
@@ -154,29 +155,39 @@ final class AdminApi {
             return CompletableFuture.completedFuture(Response.error(400, "user= is required"));
         }
         String key = server.router().loginKey(user);
-        return server.router().resolve(new LookupRequest(key, null, (InetSocketAddress) null, 1))
-                .handle((decision, error) -> {
+        LookupRequest request = new LookupRequest(key, null, (InetSocketAddress) null, 1);
+        CompletableFuture<String> source = server.router().cache().source() instanceof RouteChain chain
+                ? chain.answer(request).thenApply(a -> a.source() == null ? "routes.default_pool" : a.source())
+                : CompletableFuture.completedFuture(server.router().cache().source().name());
+        return source.thenCombine(server.router().resolve(request), (answeredBy, decision) -> {
                     Map<String, Object> out = new LinkedHashMap<>();
                     out.put("user", key);
-                    if (error != null) {
-                        out.put("error", "route lookup failed: " + error.getClass().getSimpleName());
-                        return Response.json(502, out);
-                    }
-                    out.put("decision", decision.getClass().getSimpleName());
-                    if (decision instanceof RouteDecision.Backends b) {
-                        BackendHealth health = server.health();
-                        List<Map<String, Object>> order = new ArrayList<>();
-                        for (HostPort backend : b.order()) {
-                            order.add(Map.of("address", backend.toString(), "up", health.isUp(backend),
-                                    "draining", health.isDraining(backend)));
-                        }
-                        out.put("pool", poolOf(b.order().get(0)));
-                        out.put("backends", order);
-                    } else {
-                        out.put("detail", decision.toString());
-                    }
-                    return Response.json(200, out);
+                    out.put("source", answeredBy);
+                    return respond(out, decision);
+                }).exceptionally(error -> {
+                    Map<String, Object> out = new LinkedHashMap<>();
+                    out.put("user", key);
+                    out.put("error", "route lookup failed: " + error.getClass().getSimpleName());
+                    return Response.json(502, out);
                 });
+    }
+
+    /** The decision, the pool and each backend of the user's order with its health. */
+    private Response respond(Map<String, Object> out, RouteDecision decision) {
+        out.put("decision", decision.getClass().getSimpleName());
+        if (decision instanceof RouteDecision.Backends b) {
+            BackendHealth health = server.health();
+            List<Map<String, Object>> order = new ArrayList<>();
+            for (HostPort backend : b.order()) {
+                order.add(Map.of("address", backend.toString(), "up", health.isUp(backend),
+                        "draining", health.isDraining(backend)));
+            }
+            out.put("pool", poolOf(b.order().get(0)));
+            out.put("backends", order);
+        } else {
+            out.put("detail", decision.toString());
+        }
+        return Response.json(200, out);
     }
 
     private String poolOf(HostPort backend) {

@@ -104,6 +104,10 @@ public final class RouteCache {
         }
     }
 
+    public RouteSource source() {
+        return source;
+    }
+
     public void invalidateAll() {
         if (cache != null) {
             cache.synchronous().invalidateAll();

@@ -12,14 +12,23 @@ public final class RouteChain implements RouteSource {
         this.sources = List.copyOf(sources);
     }
 
+    /** A chain's answer and the name of the source that gave it (null when none knew the user). */
+    public record Answer(String source, Optional<Route> route) {
+    }
+
     @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
+        return answer(request).thenApply(Answer::route);
+    }
+
+    /** The answer with the source that gave it: for the admin API's dry-run lookup. */
+    public CompletableFuture<Answer> answer(LookupRequest request) {
         return lookupFrom(0, request);
     }
 
-    private CompletableFuture<Optional<Route>> lookupFrom(int index, LookupRequest request) {
+    private CompletableFuture<Answer> lookupFrom(int index, LookupRequest request) {
         if (index >= sources.size()) {
-            return CompletableFuture.completedFuture(Optional.empty());
+            return CompletableFuture.completedFuture(new Answer(null, Optional.empty()));
         }
         RouteSource source = sources.get(index);
         CompletableFuture<Optional<Route>> answer;
@@ -28,8 +37,8 @@ public final class RouteChain implements RouteSource {
         } catch (RuntimeException e) {
             answer = CompletableFuture.failedFuture(e);
         }
-        return answer.thenCompose(found ->
-                found.isPresent() ? CompletableFuture.completedFuture(found) : lookupFrom(index + 1, request));
+        return answer.thenCompose(found -> found.isPresent()
+                ? CompletableFuture.completedFuture(new Answer(source.name(), found)) : lookupFrom(index + 1, request));
     }
 
     @Override

@@ -201,6 +201,7 @@ class AdminApiIT {
     void drainWithKickMovesTheUserToTheOtherBackend() throws Exception {
         JsonNode lookup = json("GET", "/routes/lookup?user=" + USER);
         assertEquals("pair", lookup.get("pool").asText(), lookup.toString());
+        assertEquals("routes.default_pool", lookup.get("source").asText(), lookup.toString());
         String first = lookup.get("backends").get(0).get("address").asText();
         try (RawImapClient c = loggedIn("127.0.0.73")) {
             assertEquals(first, json("GET", "/sessions?ip=127.0.0.73").get("sessions").get(0).get("backend").asText());
