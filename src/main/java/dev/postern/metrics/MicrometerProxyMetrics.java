@@ -30,6 +30,7 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
     /** Failure delays by scope (base, address, user), built up front. */
     private final Map<String, Timer> delays = new ConcurrentHashMap<>();
     private final Map<String, Counter> reloads = new ConcurrentHashMap<>();
+    private final Map<String, Counter> protocols = new ConcurrentHashMap<>();
     private final Counter bytesIn;
     private final Counter bytesOut;
     /** Micrometer holds a function counter's source weakly: these keep the route cache's binder alive. */
@@ -63,6 +64,14 @@ public final class MicrometerProxyMetrics implements ProxyMetrics {
         return Timer.builder("postern.login.duration").tag("outcome", outcome).publishPercentileHistogram()
                 .minimumExpectedValue(java.time.Duration.ofMillis(1)).maximumExpectedValue(java.time.Duration.ofSeconds(30))
                 .description("time from login command to backend answer").register(registry);
+    }
+
+    @Override
+    public void tlsProtocol(String listener, String protocol) {
+        // A handful of values at most (TLSv1.2, TLSv1.3): safe as a label.
+        protocols.computeIfAbsent(listener + "/" + protocol, k -> Counter.builder("postern.tls.protocols")
+                .tag("listener", listener).tag("protocol", protocol)
+                .description("successful client handshakes by TLS version").register(registry)).increment();
     }
 
     @Override

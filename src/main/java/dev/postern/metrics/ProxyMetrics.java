@@ -45,6 +45,9 @@ public interface ProxyMetrics {
 
     void relayStarted();
 
+    /** A successful client handshake's TLS version ({@code TLSv1.3}, ...). */
+    void tlsProtocol(String listener, String protocol);
+
     /** Octets relayed: {@code fromClient} true for client to backend, false for backend to client. */
     void relayed(boolean fromClient, long octets);
 
@@ -72,6 +75,7 @@ public interface ProxyMetrics {
         @Override public void backend(String backend, BooleanSupplier up, BooleanSupplier draining,
                                       LongSupplier sessions) { }
         @Override public void relayStarted() { }
+        @Override public void tlsProtocol(String listener, String protocol) { }
         @Override public void relayed(boolean fromClient, long octets) { }
         @Override public void relayEnded() { }
         @Override public void limitHit(String limit) { }

@@ -35,6 +35,9 @@ public final class HandshakeRecorder {
         if (done.isSuccess()) {
             metrics.tlsHandshake(listener, "ok", "none");
             SslHandler ssl = pipeline.get(SslHandler.class);
+            if (ssl != null) {
+                metrics.tlsProtocol(listener, ssl.engine().getSession().getProtocol());
+            }
             if (ssl != null && Boolean.TRUE.equals(TlsSessions.resumed(ssl.engine()))) {
                 metrics.tlsResumed(listener);
             }
