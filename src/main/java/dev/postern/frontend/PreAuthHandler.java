@@ -416,6 +416,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         } else if (RateLimitedLog.FAILURES.admit(Reason.CONNECTION_ERROR)) {
             LOG.info("[{}] closing after error: {}", id(), HandshakeFailures.describe(cause));
         }
+        record().ending("error");
         enter(PreAuthState.DONE);
         ctx.close();
     }

@@ -11,7 +11,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  * Sits just before a {@link RelayHandler} and tells the {@link SessionRecord} what passes: octets read on this side
  * (client to backend on the client's channel, backend to client on the backend's; the bytes meters count them
  * too) and, first come first told, why
- * the session ends: this side closed, or the relay's idle timer fired.
+ * the session ends: this side closed, an error on it, or the relay's idle timer fired.
  */
 final class RelayMeter extends ChannelInboundHandlerAdapter {
     private final SessionRecord record;
@@ -41,6 +41,12 @@ final class RelayMeter extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         record.ending(clientSide ? "client closed" : "backend closed");
         ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        record.ending("error");
+        ctx.fireExceptionCaught(cause);
     }
 
     @Override
