@@ -52,7 +52,27 @@ for check in "${checks[@]}"; do
   fi
 done
 
+# toxiproxy-server for the fault tests (*FaultIT): built from the Go module proxy into $(go env GOPATH)/bin/server.
+toxiproxy() {
+  local gobin
+  if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+    "${as_root[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends golang-go
+  fi
+  PATH="$PATH:/usr/local/go/bin"
+  gobin="$(go env GOPATH)/bin/server"
+  if [ ! -x "$gobin" ]; then
+    echo "install-test-deps: building toxiproxy-server v2.12.0"
+    go install github.com/Shopify/toxiproxy/v2/cmd/server@v2.12.0
+  fi
+}
+
+as_root=()
+if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
+  as_root=(sudo)
+fi
+
 if [ "${#missing[@]}" -eq 0 ]; then
+  toxiproxy
   echo "install-test-deps: everything is installed"
   exit 0
 fi
@@ -81,4 +101,5 @@ for check in "${checks[@]}"; do
     have "$command_name" || { echo "install-test-deps: $command_name still missing" >&2; exit 1; }
   fi
 done
+toxiproxy
 echo "install-test-deps: done"
