@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.Quietly;
 import dev.postern.testing.RawImapClient;
 import dev.postern.testing.TestSecrets;
 import dev.postern.testing.ToxiproxyServer;
@@ -54,15 +55,7 @@ class BackendFaultIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {postern, toxiproxy, dovecot}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // the next one still closes
-            }
-        }
+        Quietly.closeAll(postern, toxiproxy, dovecot);
     }
 
     @AfterEach

@@ -10,6 +10,7 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.HaproxyServer;
 import dev.postern.testing.PosternHarness;
+import dev.postern.testing.Quietly;
 import dev.postern.testing.RawImapClient;
 import dev.postern.tls.SelfSignedCertificates;
 import dev.postern.config.TlsConfig;
@@ -90,15 +91,7 @@ class LoadBalancerIT {
             frontendLogger.detachAppender(lines);
             frontendLogger.setLevel(null);
         }
-        for (AutoCloseable c : new AutoCloseable[] {haproxy, postern, dovecot}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // the next one still closes
-            }
-        }
+        Quietly.closeAll(haproxy, postern, dovecot);
     }
 
     private static List<String> logLines() {

@@ -10,6 +10,7 @@ import dev.postern.probe.ProbeCommand;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
 import dev.postern.testing.Ports;
+import dev.postern.testing.Quietly;
 import dev.postern.testing.TestCertificates;
 import dev.postern.testing.TestSecrets;
 import java.io.ByteArrayOutputStream;
@@ -54,15 +55,7 @@ class ProbeIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {postern, dovecot, expired}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception ignored) {
-                // the next one still closes
-            }
-        }
+        Quietly.closeAll(postern, dovecot, expired);
     }
 
     private record Run(int code, String out, String err) {
