@@ -3,6 +3,8 @@ package dev.postern.it;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.postern.route.LookupRequest;
+import dev.postern.route.RouteDecision;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
 import dev.postern.testing.Quietly;
@@ -28,6 +30,7 @@ import org.junit.jupiter.api.Test;
  */
 class BackendFaultIT {
     private static final String USER = "fault-user";
+    private static final int PAIR_USERS = 12;
     private static final String PASSWORD = TestSecrets.register("Fault-it-pass-3e8");
 
     private static DovecotServer dovecot;
@@ -38,7 +41,11 @@ class BackendFaultIT {
 
     @BeforeAll
     static void start() throws IOException {
-        dovecot = DovecotServer.builder().user(USER, PASSWORD).start();
+        DovecotServer.Builder builder = DovecotServer.builder().user(USER, PASSWORD);
+        for (int i = 0; i < PAIR_USERS; i++) {
+            builder.user("pair" + i, PASSWORD);
+        }
+        dovecot = builder.start();
         toxiproxy = ToxiproxyServer.start();
         proxy = toxiproxy.proxy("dovecot", dovecot.host() + ":" + dovecot.port());
         backend = "127.0.0.1:" + ToxiproxyServer.port(proxy);
@@ -47,10 +54,15 @@ class BackendFaultIT {
                   main:
                     backends: ["%s"]
                     health: {interval: 200ms, timeout: 1s, rise: 1, fall: 1}
-                routes: {default_pool: main}
+                  pair:
+                    backends: ["%1$s", "%2$s"]
+                    health: {interval: 200ms, timeout: 1s, rise: 1, fall: 1}
+                routes:
+                  default_pool: main
+                  sources: [{type: rules, rules: [{match: "^pair[0-9]+$", to: pair}]}]
                 timeouts: {backend_login: 2s}
                 limits: {failure_delay: 0s}
-                """.formatted(backend));
+                """.formatted(backend, dovecot.host() + ":" + dovecot.port()));
     }
 
     @AfterAll
@@ -88,6 +100,25 @@ class BackendFaultIT {
         proxy.enable();
         await().atMost(Duration.ofSeconds(5)).until(() -> up() == 1.0);
         assertTrue(login().startsWith("l OK"));
+    }
+
+    @Test
+    void whenTheUsersFirstBackendIsGoneTheNextOneServesTheLogin() throws Exception {
+        String user = null;
+        for (int i = 0; i < PAIR_USERS && user == null; i++) {
+            RouteDecision decision = postern.server().router().resolve(LookupRequest.refresh("pair" + i)).get();
+            if (decision instanceof RouteDecision.Backends b
+                    && b.order().get(0).toString().equals(backend)) {
+                user = "pair" + i;
+            }
+        }
+        assertTrue(user != null, "one of " + PAIR_USERS + " users has the proxied backend first");
+        proxy.disable();
+        try (RawImapClient c = RawImapClient.plain("127.0.0.1", postern.plainPort())) {
+            c.readLine();
+            assertTrue(RawImapClient.tagged(c.command("l", "LOGIN " + user + " " + PASSWORD)).startsWith("l OK"),
+                    "served by the pool's other backend");
+        }
     }
 
     @Test
