@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.postern.config.ConfigException;
 import dev.postern.config.ConfigLoader;
 import dev.postern.config.PosternConfig;
+import dev.postern.metrics.ProcessMeters;
 import dev.postern.server.ConfigCheck;
 import dev.postern.server.ProxyServer;
 import dev.postern.tls.SelfSignedCertificates;
@@ -116,6 +117,7 @@ public final class Main {
         ProxyServer server;
         AdminServer admin = null;
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        ProcessMeters processMeters = ProcessMeters.bindTo(registry);
         try {
             server = ProxyServer.start(config, registry);
         } catch (ProxyServer.StartupException e) {
@@ -146,6 +148,7 @@ public final class Main {
             admin.close();
         }
         server.shutdown(config.timeouts().shutdownDrain());
+        processMeters.close();
         return EXIT_OK;
     }
 
