@@ -6,16 +6,14 @@ import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmHeapPressureMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
-import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufAllocatorMetricProvider;
 
 /**
  * The process's own health, beside Postern's meters: heap and its pressure after GC, the JVM's direct buffers,
- * Netty's allocator (the relay's buffers), GC pauses, threads, CPU, open descriptors against their limit, uptime.
+ * GC pauses, threads, CPU, open descriptors against their limit, uptime. (Netty's allocator, the relay's buffers, is
+ * bound by the server, which owns the Netty side.)
  * These are what tell a leak from a busy day; the soak tool reads them. The GC and heap-pressure binders listen to
  * GC notifications until {@link #close}.
  */
@@ -36,9 +34,6 @@ public final class ProcessMeters implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
-        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
-            new NettyAllocatorMetrics(allocator).bindTo(registry);
-        }
         return meters;
     }
 

@@ -24,6 +24,9 @@ import dev.postern.session.RateLimitedLog;
 import dev.postern.tls.ServerTls;
 import dev.postern.tls.TlsSetupException;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.netty4.NettyAllocatorMetrics;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -111,6 +114,10 @@ public final class ProxyServer implements AutoCloseable {
         }, null, false);
         this.resolver = new AddressResolver(resolverPool);
         this.metrics = new MicrometerProxyMetrics(registry);
+        // The relay's buffers: what a slow reader or a leak would grow, beside the JVM's own direct-buffer count.
+        if (ByteBufAllocator.DEFAULT instanceof ByteBufAllocatorMetricProvider allocator) {
+            new NettyAllocatorMetrics(allocator).bindTo(registry);
+        }
         this.scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "postern-routes");
             t.setDaemon(true);

@@ -139,7 +139,8 @@ class AdminApiIT {
             assertEquals(200, metrics.statusCode());
             assertTrue(metrics.headers().firstValue("content-type").orElse("").startsWith("text/plain"));
             for (String name : new String[] {"postern_connections_accepted_total", "postern_login_duration_seconds",
-                    "postern_backend_up", "postern_relay_active", "postern_relay_bytes_total"}) {
+                    "postern_backend_up", "postern_relay_active", "postern_relay_bytes_total",
+                    "netty_allocator_memory_used"}) {
                 assertTrue(metrics.body().contains(name), name + " in:\n" + metrics.body());
             }
             assertTrue(!metrics.body().contains("127.0.0.70"), "no client address in a metric");

@@ -1,0 +1,133 @@
+package dev.postern.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Postern as an operator runs it: {@code java -jar target/postern.jar --config FILE} in a process of its own, so its
+ * heap, direct memory and descriptors are its own (the soak tool measures them). The config's {@code admin.bind} is
+ * added here on a free loopback port; {@link #metrics} reads its Prometheus page, {@link #collectGarbage} asks the
+ * JVM for a full GC (jcmd) so that heap figures are comparable.
+ */
+public final class PosternProcess implements AutoCloseable {
+    private static final Path JAR = Path.of("target/postern.jar").toAbsolutePath();
+    private final Process process;
+    private final int adminPort;
+    private final Path log;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private PosternProcess(Process process, int adminPort, Path log) {
+        this.process = process;
+        this.adminPort = adminPort;
+        this.log = log;
+    }
+
+    /** Starts Postern with {@code yaml} (which must not have an admin section) and waits for /health. */
+    public static PosternProcess start(String yaml, List<String> jvmOptions) {
+        if (!Files.isRegularFile(JAR)) {
+            throw new IllegalStateException(JAR + " is missing: run mvn package first");
+        }
+        try {
+            Path dir = Files.createTempDirectory("postern-process-");
+            int adminPort = Ports.closedPort();
+            Path config = dir.resolve("postern.yaml");
+            Files.writeString(config, yaml + "admin: {bind: \"127.0.0.1:" + adminPort + "\"}\n", StandardCharsets.UTF_8);
+            Path log = dir.resolve("postern.log");
+            List<String> command = new java.util.ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.addAll(jvmOptions);
+            command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString()));
+            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            PosternProcess postern = new PosternProcess(process, adminPort, log);
+            try {
+                await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
+                        .until(() -> !process.isAlive() || postern.healthy());
+            } catch (RuntimeException e) {
+                postern.close();
+                throw e;
+            }
+            if (!process.isAlive()) {
+                throw new IllegalStateException("postern exited with " + process.exitValue() + ": "
+                        + Files.readString(log));
+            }
+            return postern;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private boolean healthy() {
+        try {
+            return get("/health").statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private HttpResponse<String> get(String path) throws IOException {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(10)).build();
+        try {
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public Path log() {
+        return log;
+    }
+
+    /** The Prometheus page. */
+    public PrometheusPage metrics() throws IOException {
+        return new PrometheusPage(get("/metrics").body());
+    }
+
+    /** A full GC in Postern's JVM, so that the next heap reading is the live set. */
+    public void collectGarbage() throws IOException {
+        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+                Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        try {
+            if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
+                jcmd.destroyForcibly();
+                throw new IOException("jcmd GC.run did not finish in 30 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
+    /** SIGTERM (Postern's ordered shutdown), then SIGKILL after 15 s. */
+    @Override
+    public void close() {
+        process.destroy();
+        try {
+            if (!process.waitFor(15, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+        }
+    }
+}
