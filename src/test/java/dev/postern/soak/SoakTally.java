@@ -1,6 +1,7 @@
 package dev.postern.soak;
 
 import java.io.EOFException;
+import java.io.IOException;
 import java.net.ConnectException;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -43,7 +44,12 @@ final class SoakTally {
     }
 
     /** The kind of a failed session, by what the client met. */
-    static String kindOf(Exception e) {
+    static String kindOf(Exception failure) {
+        // the test client wraps what the socket threw with the responses read so far: judge the innermost
+        Throwable e = failure;
+        while (e.getCause() instanceof IOException inner) {
+            e = inner;
+        }
         if (e instanceof ConnectException) {
             return "refused";
         }
@@ -133,7 +139,7 @@ final class SoakTally {
     }
 
     /** A reply that is not what the protocol allows at that point (not a network fault). */
-    static final class UnexpectedReply extends java.io.IOException {
+    static final class UnexpectedReply extends IOException {
         UnexpectedReply(String what) {
             super(what);
         }
