@@ -72,10 +72,7 @@ class BackendFaultIT {
 
     @AfterEach
     void heal() throws IOException {
-        for (Toxic toxic : proxy.toxics().getAll()) {
-            toxic.remove();
-        }
-        proxy.enable();
+        ToxiproxyServer.heal(proxy);
         await().atMost(Duration.ofSeconds(10)).until(() -> up() == 1.0);
         await().atMost(Duration.ofSeconds(10)).until(() -> postern.server().sessionCount() == 0);
     }

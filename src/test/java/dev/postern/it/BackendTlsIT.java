@@ -13,6 +13,7 @@ import ch.qos.logback.core.AppenderBase;
 import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
 import dev.postern.testing.RawImapClient;
+import dev.postern.testing.TestMessages;
 import dev.postern.testing.TestPki;
 import java.io.IOException;
 import java.io.InputStream;
@@ -26,7 +27,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -223,7 +223,7 @@ class BackendTlsIT {
     @Test
     void aMebibyteLiteralRoundTripsOverBackendTls() throws Exception {
         postern = start("127.0.0.1:" + tlsDovecot.tlsPort(), "{mode: implicit, ca: " + ca.certificateFile() + "}");
-        byte[] message = message(1024 * 1024, 42);
+        byte[] message = TestMessages.crlf(1024 * 1024, 42, "backend TLS relay");
         try (RawImapClient c = RawImapClient.tls("127.0.0.1", postern.implicitTlsPort())) {
             c.readLine();
             assertTrue(tagged(c.command("a", "LOGIN " + USER + " " + PASSWORD)).startsWith("a OK"));
@@ -475,21 +475,6 @@ class BackendTlsIT {
     private static void awaitLogged(java.util.concurrent.Callable<Boolean> condition, String what) {
         await().atMost(WAIT).untilAsserted(() -> assertTrue(condition.call(),
                 () -> "timed out waiting for " + what + "\n" + LOGS.dump()));
-    }
-
-    /** A message of CRLF lines, pseudo-random from {@code seed}, exactly {@code size} octets. */
-    private static byte[] message(int size, long seed) {
-        byte[] out = new byte[size];
-        byte[] head = "Subject: backend TLS relay\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(head, 0, out, 0, head.length);
-        Random random = new Random(seed);
-        for (int i = head.length; i < size; i++) {
-            int column = (i - head.length) % 78;
-            out[i] = column == 76 ? (byte) '\r' : column == 77 ? (byte) '\n' : (byte) ('a' + random.nextInt(26));
-        }
-        out[size - 2] = '\r';
-        out[size - 1] = '\n';
-        return out;
     }
 
     /**

@@ -8,15 +8,20 @@ import dev.postern.testing.DovecotServer;
 import dev.postern.testing.PosternHarness;
 import dev.postern.testing.Quietly;
 import dev.postern.testing.RawImapClient;
+import dev.postern.testing.TestMessages;
 import dev.postern.testing.TestSecrets;
 import dev.postern.testing.ToxiproxyServer;
 import eu.rekawek.toxiproxy.Proxy;
-import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufAllocatorMetric;
+import io.netty.buffer.ByteBufAllocatorMetricProvider;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Random;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +36,13 @@ import org.junit.jupiter.api.Test;
 class ClientFaultIT {
     private static final String USER = "cfault-user";
     private static final String PASSWORD = TestSecrets.register("Client-fault-pass-71c");
-    /** Large enough to cross every buffer and water mark many times; small enough for the slicer's pace. */
-    private static final int MESSAGE_BYTES = 1024 * 1024;
+    /** Large enough to cross every buffer and water mark many times (the slicer takes about two minutes). */
+    private static final int MESSAGE_BYTES = 5 * 1024 * 1024;
+    /**
+     * Far more than the kernel's socket buffers on the way to the slow reader can absorb (several MiB on
+     * loopback), so that without backpressure Postern itself would have to hold the difference.
+     */
+    private static final int SLOW_READER_BYTES = 24 * 1024 * 1024;
 
     private static DovecotServer dovecot;
     private static ToxiproxyServer toxiproxy;
@@ -57,11 +67,7 @@ class ClientFaultIT {
 
     @AfterEach
     void heal() throws IOException {
-        for (Proxy p : new Proxy[] {backendLeg, clientLeg}) {
-            for (Toxic toxic : p.toxics().getAll()) {
-                toxic.remove();
-            }
-        }
+        ToxiproxyServer.heal(backendLeg, clientLeg);
     }
 
     private static RawImapClient client() throws IOException {
@@ -69,18 +75,6 @@ class ClientFaultIT {
         assertTrue(c.readLine().startsWith("* OK"));
         assertTrue(RawImapClient.tagged(c.command("l", "LOGIN " + USER + " " + PASSWORD)).startsWith("l OK"));
         return c;
-    }
-
-    private static byte[] message(long seed) {
-        Random random = new Random(seed);
-        StringBuilder text = new StringBuilder("Subject: fault " + seed + "\r\n\r\n");
-        while (text.length() < MESSAGE_BYTES - 80) {
-            for (int i = 0; i < 76; i++) {
-                text.append((char) ('!' + random.nextInt(90)));
-            }
-            text.append("\r\n");
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     /** APPENDs {@code body} to a new mailbox and FETCHes it back. */
@@ -109,19 +103,34 @@ class ClientFaultIT {
             p.toxics().slicer("up", ToxicDirection.UPSTREAM, 1, 0).setSizeVariation(0);
             p.toxics().slicer("down", ToxicDirection.DOWNSTREAM, 1, 0).setSizeVariation(0);
         }
-        byte[] body = message(1);
+        byte[] body = TestMessages.crlf(MESSAGE_BYTES, 1, "fault 1");
         try (RawImapClient c = client()) {
             assertArrayEquals(body, roundTrip(c, "sliced", body));
         }
     }
 
     @Test
-    void aSlowReaderGetsALargeFetchWhole() throws IOException {
-        byte[] body = message(2);
+    void aSlowReaderGetsALargeFetchWholeWhilePosternHoldsLittleOfIt() throws Exception {
+        byte[] body = TestMessages.crlf(SLOW_READER_BYTES, 2, "fault 2");
+        ByteBufAllocatorMetric buffers = ((ByteBufAllocatorMetricProvider) ByteBufAllocator.DEFAULT).metric();
+        long before = buffers.usedDirectMemory() + buffers.usedHeapMemory();
+        AtomicLong most = new AtomicLong(before);
+        ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor();
+        sampler.scheduleAtFixedRate(() -> most.accumulateAndGet(
+                buffers.usedDirectMemory() + buffers.usedHeapMemory(), Math::max), 0, 5, TimeUnit.MILLISECONDS);
         try (RawImapClient c = client()) {
-            clientLeg.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 256); // KB/s
+            clientLeg.toxics().bandwidth("slow", ToxicDirection.DOWNSTREAM, 4096); // KB/s
             assertArrayEquals(body, roundTrip(c, "slow", body));
+        } finally {
+            sampler.shutdownNow();
         }
+        long grew = most.get() - before;
+        // Dovecot writes the message in a second; the client takes six. Without backpressure Postern would hold
+        // what the sockets cannot; with it, what the water marks let through and a chunk of the allocator.
+        System.out.printf("slow reader: Postern's buffers grew by at most %d KiB while %d KiB streamed%n",
+                grew / 1024, SLOW_READER_BYTES / 1024);
+        assertTrue(grew < SLOW_READER_BYTES / 8, "Postern's buffers grew by " + grew + " bytes for a "
+                + SLOW_READER_BYTES + "-byte message");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.postern.testing.PosternHarness;
 import dev.postern.testing.Quietly;
 import dev.postern.testing.RawImapClient;
 import dev.postern.testing.TcpTable;
+import dev.postern.testing.TestMessages;
 import dev.postern.testing.TestSecrets;
 import dev.postern.testing.ToxiproxyServer;
 import eu.rekawek.toxiproxy.Proxy;
@@ -18,10 +19,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.SocketException;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
-import java.util.Random;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -70,7 +69,7 @@ class PhaseFaultIT {
         try (RawImapClient c = RawImapClient.plain(dovecot.host(), dovecot.port())) {
             greetingBytes = c.readLine().length() + 2;
             assertTrue(RawImapClient.tagged(c.command("l", "LOGIN " + USER + " " + PASSWORD)).startsWith("l OK"));
-            large = message(LARGE_BYTES);
+            large = TestMessages.crlf(LARGE_BYTES, 5, "phase fault");
             c.send("a APPEND INBOX {" + large.length + "}\r\n");
             assertTrue(c.readLine().startsWith("+"));
             c.sendBytes(large);
@@ -87,12 +86,7 @@ class PhaseFaultIT {
     /** Heals both legs, then: nothing left open on either side, and a login through both legs works again. */
     @AfterEach
     void nothingLeftAndTheNextLoginWorks() throws IOException {
-        for (Proxy p : new Proxy[] {backendLeg, clientLeg}) {
-            for (Toxic toxic : p.toxics().getAll()) {
-                toxic.remove();
-            }
-            p.enable();
-        }
+        ToxiproxyServer.heal(backendLeg, clientLeg);
         await("Postern's sessions back to zero").atMost(Duration.ofSeconds(10))
                 .until(() -> postern.server().sessionCount() == 0);
         await("no connection to the backend left").atMost(Duration.ofSeconds(10))
@@ -281,18 +275,6 @@ class PhaseFaultIT {
             assertTrue(RawImapClient.tagged(c.command("o", "LOGOUT")).startsWith("o OK"),
                     "the client's session is still usable");
         }
-    }
-
-    private static byte[] message(int size) {
-        Random random = new Random(size);
-        StringBuilder text = new StringBuilder("Subject: phase fault\r\n\r\n");
-        while (text.length() < size - 80) {
-            for (int i = 0; i < 76; i++) {
-                text.append((char) ('!' + random.nextInt(90)));
-            }
-            text.append("\r\n");
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
     }
 
     private static byte[] readToEnd(InputStream in) {

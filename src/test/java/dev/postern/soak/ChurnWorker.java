@@ -1,6 +1,7 @@
 package dev.postern.soak;
 
 import dev.postern.testing.RawImapClient;
+import dev.postern.testing.TestMessages;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
@@ -42,7 +43,7 @@ final class ChurnWorker implements Runnable {
 
     /** Seeds the large message straight into the backend (host:port of Dovecot itself). */
     void seed(String backendHost, int backendPort) throws IOException {
-        byte[] big = MailboxLedger.message(random, BIG_MESSAGE_BYTES, user + "-big");
+        byte[] big = TestMessages.crlf(BIG_MESSAGE_BYTES, random.nextLong(), user + " big");
         try (RawImapClient c = RawImapClient.plain(backendHost, backendPort).timeout(READ_TIMEOUT)) {
             if (!ImapSteps.login(c, user, password).startsWith("l OK")) {
                 throw new IOException("seeding " + user + ": login refused");
@@ -83,8 +84,8 @@ final class ChurnWorker implements Runnable {
             ImapSteps.ok(c, "s", "SELECT INBOX");
             check(c);
             if (churn) {
-                byte[] message = MailboxLedger.message(random, 1024 + random.nextInt(63 * 1024),
-                        user + "-" + sessions);
+                byte[] message = TestMessages.crlf(1024 + random.nextInt(63 * 1024), random.nextLong(),
+                        user + " " + sessions);
                 ledger.acknowledged(ImapSteps.append(c, message), message);
                 tally.appended();
             }

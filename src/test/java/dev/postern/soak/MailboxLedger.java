@@ -1,14 +1,11 @@
 package dev.postern.soak;
 
-import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.Base64;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
-import java.util.Random;
 import java.util.Set;
 
 /**
@@ -70,19 +67,4 @@ final class MailboxLedger {
         }
     }
 
-    /**
-     * An RFC 5322 message of about {@code size} bytes with CRLF line ends only (what Dovecot gives back byte for
-     * byte) and random base64 lines for a body.
-     */
-    static byte[] message(Random random, int size, String id) {
-        StringBuilder text = new StringBuilder(size + 200).append("From: soak@postern.test\r\n")
-                .append("To: ").append(id).append("@postern.test\r\nSubject: soak ").append(id)
-                .append("\r\nMessage-ID: <").append(id).append("@soak.postern.test>\r\n\r\n");
-        byte[] line = new byte[57];
-        while (text.length() < size) {
-            random.nextBytes(line);
-            text.append(Base64.getEncoder().encodeToString(line)).append("\r\n");
-        }
-        return text.toString().getBytes(StandardCharsets.US_ASCII);
-    }
 }

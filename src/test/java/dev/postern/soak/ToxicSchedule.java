@@ -1,5 +1,6 @@
 package dev.postern.soak;
 
+import dev.postern.testing.ToxiproxyServer;
 import eu.rekawek.toxiproxy.Proxy;
 import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.model.ToxicDirection;
@@ -54,10 +55,6 @@ final class ToxicSchedule {
     }
 
     void clear() throws IOException {
-        for (Proxy proxy : List.of(clientLeg, backendLeg)) {
-            for (Toxic toxic : proxy.toxics().getAll()) {
-                toxic.remove();
-            }
-        }
+        ToxiproxyServer.heal(clientLeg, backendLeg);
     }
 }

@@ -3,6 +3,7 @@ package dev.postern.testing;
 import static org.awaitility.Awaitility.await;
 
 import eu.rekawek.toxiproxy.Proxy;
+import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -76,6 +77,16 @@ public final class ToxiproxyServer implements AutoCloseable {
     public static int port(Proxy proxy) {
         String listen = proxy.getListen();
         return Integer.parseInt(listen.substring(listen.lastIndexOf(':') + 1));
+    }
+
+    /** Takes every toxic off these proxies and enables them: a healthy network again. */
+    public static void heal(Proxy... proxies) throws IOException {
+        for (Proxy proxy : proxies) {
+            for (Toxic toxic : proxy.toxics().getAll()) {
+                toxic.remove();
+            }
+            proxy.enable();
+        }
     }
 
     @Override
