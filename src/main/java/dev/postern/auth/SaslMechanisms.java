@@ -1,5 +1,6 @@
 package dev.postern.auth;
 
+import dev.postern.imap.Credentials;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,6 +16,21 @@ public final class SaslMechanisms {
             new LoginMechanism()));
 
     private final List<SaslMechanism> mechanisms;
+
+    /** The mechanisms of {@code listeners[].sasl}, by name (upper case, validated by the config), in that order. */
+    public static SaslMechanisms named(List<String> names) {
+        List<SaslMechanism> chosen = new ArrayList<>();
+        for (String name : names) {
+            chosen.add(switch (name) {
+                case "PLAIN" -> new PlainMechanism();
+                case "LOGIN" -> new LoginMechanism();
+                case "XOAUTH2" -> new BearerMechanism(Credentials.Kind.XOAUTH2);
+                case "OAUTHBEARER" -> new BearerMechanism(Credentials.Kind.OAUTHBEARER);
+                default -> throw new IllegalArgumentException("unknown SASL mechanism " + name);
+            });
+        }
+        return new SaslMechanisms(chosen);
+    }
 
     public SaslMechanisms(List<SaslMechanism> mechanisms) {
         this.mechanisms = List.copyOf(mechanisms);

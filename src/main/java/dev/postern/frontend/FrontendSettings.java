@@ -1,6 +1,7 @@
 package dev.postern.frontend;
 
 import dev.postern.auth.LoginPenalties;
+import dev.postern.auth.SaslMechanisms;
 import dev.postern.config.LimitsConfig;
 import dev.postern.config.ListenerConfig;
 import dev.postern.config.TimeoutsConfig;
@@ -24,6 +25,11 @@ public record FrontendSettings(ListenerConfig listener, LimitsConfig limits, Tim
                             ServerTls tls, BackendGateway gateway, ProxyMetrics metrics, LoginPenalties penalties) {
         this(listener, limits, timeouts, greeting, tls, gateway, metrics, penalties,
                 new MemoryBudget(limits.preauthMemory()));
+    }
+
+    /** The AUTHENTICATE mechanisms of this listener ({@code listeners[].sasl}). */
+    public SaslMechanisms mechanisms() {
+        return SaslMechanisms.named(listener.sasl());
     }
 
     /** The configured pre-auth bounds, in the framer's own terms. */

@@ -1,7 +1,6 @@
 package dev.postern.frontend;
 
 import dev.postern.auth.SaslExchange;
-import dev.postern.auth.SaslMechanisms;
 import dev.postern.auth.SaslStep;
 import dev.postern.config.TlsMode;
 import dev.postern.imap.CommandFrame;
@@ -75,7 +74,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         this.ctx = ctx;
         this.session = ctx.channel().attr(SessionContext.KEY).get();
         this.replies = new PreAuthReplies(ctx, settings.limits().maxBadCommands(), this::closeAtLimit);
-        this.commands = new PreAuthCommands(this, ctx, settings, framer, replies, SaslMechanisms.DEFAULT, id());
+        this.commands = new PreAuthCommands(this, ctx, settings, framer, replies, settings.mechanisms(), id());
         this.deadlines = new PreAuthDeadlines(ctx.executor(), settings.timeouts(), this::preAuthExpired,
                 () -> closeWithBye("Login timeout, disconnecting"));
     }

@@ -51,13 +51,15 @@ public final class SaslPlain {
         }
     }
 
-    /** Encodes {@code NUL user NUL password} in base64 for AUTHENTICATE PLAIN to a backend. */
+    /** Encodes {@code authzid NUL user NUL password} (authzid mostly empty) in base64 for a backend. */
     public static byte[] encode(Credentials credentials) {
+        byte[] authzid = credentials.authzid();
         byte[] user = credentials.user();
         byte[] password = credentials.password();
-        byte[] raw = new byte[user.length + password.length + 2];
-        System.arraycopy(user, 0, raw, 1, user.length);
-        System.arraycopy(password, 0, raw, user.length + 2, password.length);
+        byte[] raw = new byte[authzid.length + user.length + password.length + 2];
+        System.arraycopy(authzid, 0, raw, 0, authzid.length);
+        System.arraycopy(user, 0, raw, authzid.length + 1, user.length);
+        System.arraycopy(password, 0, raw, authzid.length + user.length + 2, password.length);
         byte[] out = Base64.getEncoder().encode(raw);
         Arrays.fill(raw, (byte) 0);
         Arrays.fill(password, (byte) 0);

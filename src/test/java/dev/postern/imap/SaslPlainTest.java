@@ -88,7 +88,7 @@ class SaslPlainTest {
     void credentialsHideThePasswordAndWipeIt() {
         Credentials c = new Credentials("alice".getBytes(UTF_8), PASSWORD.getBytes(UTF_8));
         assertFalse(c.toString().contains(PASSWORD));
-        assertEquals("Credentials[user=alice, password=<hidden>]", c.toString());
+        assertEquals("Credentials[PASSWORD, user=alice, secret=<hidden>]", c.toString());
         c.wipe();
         assertArrayEquals(new byte[PASSWORD.length()], c.password());
     }
