@@ -26,20 +26,12 @@ public final class BearerMechanism implements SaslMechanism {
 
     @Override
     public SaslExchange newExchange() {
-        return new SaslExchange() {
-            @Override
-            protected SaslStep onStart(byte[] initialResponse) {
-                return initialResponse == null ? new SaslStep.Challenge("") : onResponse(initialResponse);
+        return SaslExchange.oneMessage(response -> {
+            try {
+                return new SaslStep.Authenticated(SaslBearer.decode(kind, response));
+            } catch (SaslBearer.InvalidMessage e) {
+                return new SaslStep.Failed(e.getMessage());
             }
-
-            @Override
-            protected SaslStep onResponse(byte[] response) {
-                try {
-                    return new SaslStep.Authenticated(SaslBearer.decode(kind, response));
-                } catch (SaslBearer.InvalidMessage e) {
-                    return new SaslStep.Failed(e.getMessage());
-                }
-            }
-        };
+        });
     }
 }

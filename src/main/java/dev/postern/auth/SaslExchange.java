@@ -36,6 +36,24 @@ public abstract class SaslExchange {
         return settle(onResponse(response));
     }
 
+    /**
+     * An exchange of one client message (PLAIN, XOAUTH2, OAUTHBEARER): the initial response, or the answer to an
+     * empty challenge when there was none, decoded by {@code decode} into the last step.
+     */
+    static SaslExchange oneMessage(java.util.function.Function<byte[], SaslStep> decode) {
+        return new SaslExchange() {
+            @Override
+            protected SaslStep onStart(byte[] initialResponse) {
+                return initialResponse == null ? new SaslStep.Challenge("") : onResponse(initialResponse);
+            }
+
+            @Override
+            protected SaslStep onResponse(byte[] response) {
+                return decode.apply(response);
+            }
+        };
+    }
+
     /** @param initialResponse base64 of the initial response (empty for {@code =}), or null when there was none */
     protected abstract SaslStep onStart(byte[] initialResponse);
 
