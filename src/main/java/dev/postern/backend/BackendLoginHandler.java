@@ -6,6 +6,7 @@ import dev.postern.imap.Capabilities;
 import dev.postern.imap.Credentials;
 import dev.postern.imap.ImapQuoting;
 import dev.postern.imap.ResponseLine;
+import dev.postern.imap.SaslBearer;
 import dev.postern.imap.SaslPlain;
 import dev.postern.imap.SecretBytes;
 import dev.postern.session.LoginResult;
@@ -212,8 +213,8 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     }
 
     /**
-     * Sends our login: AUTHENTICATE PLAIN (with SASL-IR when offered, else after the {@code +}), else LOGIN with
-     * quoted strings or literals (non-synchronizing as far as LITERAL+ or LITERAL- allow). From here on the
+     * Sends our login: the client's token in its own mechanism, or a password (or master login) by AUTHENTICATE
+     * PLAIN or LOGIN (non-synchronizing literals as far as LITERAL+ or LITERAL- allow). From here on the
      * credentials count as sent.
      */
     private void login(ChannelHandlerContext ctx) {
@@ -221,34 +222,66 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
             // Pipelined with the login, as Dovecot's proxy does: its answer (* ID, P4 OK/NO) is not waited for.
             send(ctx, idCommand);
         }
-        boolean plain = Capabilities.has(capabilities, "AUTH=PLAIN");
-        if (plain) {
-            byte[] ir = SaslPlain.encode(credentials);
-            if (Capabilities.has(capabilities, "SASL-IR")) {
-                pendingParts.add(line("P2 AUTHENTICATE PLAIN ".getBytes(StandardCharsets.US_ASCII), ir));
-            } else {
-                pendingParts.add("P2 AUTHENTICATE PLAIN\r\n".getBytes(StandardCharsets.US_ASCII));
-                pendingParts.add(line(new byte[0], ir));
-            }
-            Arrays.fill(ir, (byte) 0);
-        } else if (!Capabilities.has(capabilities, "LOGINDISABLED")) {
-            long nonSync = Capabilities.has(capabilities, "LITERAL+") ? Long.MAX_VALUE
-                    : Capabilities.has(capabilities, "LITERAL-") ? LITERAL_MINUS_MAX : 0;
-            byte[] password = credentials.password();
-            pendingParts.addAll(ImapQuoting.command("P2 LOGIN", nonSync, credentials.user(), password));
-            Arrays.fill(password, (byte) 0);
-        } else {
-            fail(ctx, ProxyFailure.PROTOCOL, backendName
-                    + " offers no login Postern can use (LOGINDISABLED and no AUTH=PLAIN: does it require TLS?)");
+        String refusal = credentials.kind().bearer() ? bearerLogin() : passwordLogin();
+        if (refusal != null) {
+            fail(ctx, ProxyFailure.PROTOCOL, backendName + " " + refusal);
             return;
         }
         state = State.LOGIN;
         sendNextPart(ctx);
     }
 
+    /**
+     * AUTHENTICATE PLAIN (with SASL-IR when offered, else after the {@code +}), else LOGIN with quoted strings or
+     * literals; the reason when the backend offers neither, else null.
+     */
+    private String passwordLogin() {
+        if (Capabilities.has(capabilities, "AUTH=PLAIN")) {
+            authenticate("PLAIN", SaslPlain.encode(credentials));
+        } else if (!Capabilities.has(capabilities, "LOGINDISABLED") && credentials.authzid().length == 0) {
+            long nonSync = Capabilities.has(capabilities, "LITERAL+") ? Long.MAX_VALUE
+                    : Capabilities.has(capabilities, "LITERAL-") ? LITERAL_MINUS_MAX : 0;
+            byte[] password = credentials.password();
+            pendingParts.addAll(ImapQuoting.command("P2 LOGIN", nonSync, credentials.user(), password));
+            Arrays.fill(password, (byte) 0);
+        } else {
+            return credentials.authzid().length > 0
+                    ? "offers no AUTH=PLAIN, which a master login acting as the user needs"
+                    : "offers no login Postern can use (LOGINDISABLED and no AUTH=PLAIN: does it require TLS?)";
+        }
+        return null;
+    }
+
+    /** The client's token, unchanged, in the client's mechanism (pass-through); the reason when not offered. */
+    private String bearerLogin() {
+        String mechanism = credentials.kind().name();
+        if (!Capabilities.has(capabilities, "AUTH=" + mechanism)) {
+            return "offers no AUTH=" + mechanism + " for the client's token (pass-through needs it; or set "
+                    + "auth.oauth to verify tokens in Postern)";
+        }
+        authenticate(mechanism, SaslBearer.encode(credentials));
+        return null;
+    }
+
+    /** AUTHENTICATE with SASL-IR when offered, else the response after the {@code +}; wipes {@code response}. */
+    private void authenticate(String mechanism, byte[] response) {
+        String command = "P2 AUTHENTICATE " + mechanism;
+        if (Capabilities.has(capabilities, "SASL-IR")) {
+            pendingParts.add(line((command + " ").getBytes(StandardCharsets.US_ASCII), response));
+        } else {
+            pendingParts.add((command + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            pendingParts.add(line(new byte[0], response));
+        }
+        Arrays.fill(response, (byte) 0);
+    }
+
     private void onLoginReply(ChannelHandlerContext ctx, ResponseLine line) {
         if (line.continuation()) {
-            if (pendingParts.isEmpty()) {
+            if (pendingParts.isEmpty() && credentials.kind().bearer()) {
+                // The token was refused: the error JSON is the challenge; the mechanism's dummy reply (RFC 7628
+                // 3.2.3: ^A; XOAUTH2: an empty line) brings the tagged NO.
+                send(ctx, credentials.kind() == Credentials.Kind.OAUTHBEARER ? "AQ==\r\n" : "\r\n");
+            } else if (pendingParts.isEmpty()) {
                 // A challenge we did not expect: cancel the exchange (RFC 9051 6.2.2), the tagged reply follows.
                 send(ctx, "*\r\n");
             } else {

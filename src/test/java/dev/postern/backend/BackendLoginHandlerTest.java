@@ -36,6 +36,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
@@ -64,7 +66,10 @@ class BackendLoginHandlerTest {
     }
 
     private void start(String user, String password, BackendTlsContexts tls) {
-        Credentials credentials = new Credentials(user.getBytes(UTF_8), password.getBytes(UTF_8));
+        start(new Credentials(user.getBytes(UTF_8), password.getBytes(UTF_8)), tls);
+    }
+
+    private void start(Credentials credentials, BackendTlsContexts tls) {
         BackendLoginHandler handler = new BackendLoginHandler(credentials, result, BACKEND, TIMEOUT,
                 tls.forBackend(BACKEND), null);
         ch = new EmbeddedChannel(new BackendPipelineInitializer(BACKEND, tls.forBackend(BACKEND), MAX_LINE,
@@ -112,6 +117,74 @@ class BackendLoginHandlerTest {
         assertEquals(credentialsSent, failure.credentialsSent(), "credentials sent: " + failure.getMessage());
         assertFalse(ch.isOpen(), "the backend connection is left open after a failure");
         return failure;
+    }
+
+    // ---- bearer tokens (pass-through) and master logins -------------------------------------------------------
+
+    private static final String TOKEN = TestSecrets.register("ya29.backend-pass-through-token");
+
+    private void startBearer(Credentials.Kind kind) {
+        start(Credentials.bearer(kind, "alice".getBytes(UTF_8), TOKEN.getBytes(UTF_8)), BackendTlsContexts.NONE);
+    }
+
+    @Test
+    void anXoauth2TokenGoesToTheBackendUnchangedInItsOwnMechanism() {
+        startBearer(Credentials.Kind.XOAUTH2);
+        feed("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN AUTH=XOAUTH2] ready");
+        String expected = Base64.getEncoder().encodeToString(("user=alice\u0001auth=Bearer " + TOKEN
+                + "\u0001\u0001").getBytes(UTF_8));
+        assertEquals("P2 AUTHENTICATE XOAUTH2 " + expected + "\r\n", written());
+        feed("P2 OK [CAPABILITY IMAP4rev1] Logged in");
+        loggedIn();
+    }
+
+    @Test
+    void anOauthbearerTokenWithoutSaslIrWaitsForTheContinuation() {
+        startBearer(Credentials.Kind.OAUTHBEARER);
+        feed("* OK [CAPABILITY IMAP4rev1 AUTH=OAUTHBEARER] ready");
+        assertEquals("P2 AUTHENTICATE OAUTHBEARER\r\n", written());
+        feed("+ ");
+        assertEquals(Base64.getEncoder().encodeToString(("n,a=alice,\u0001auth=Bearer " + TOKEN
+                + "\u0001\u0001").getBytes(UTF_8)) + "\r\n", written());
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = Credentials.Kind.class, names = {"XOAUTH2", "OAUTHBEARER"})
+    void aRefusedTokensErrorChallengeGetsTheMechanismsDummyReplyThenTheNoIsARejection(Credentials.Kind kind) {
+        startBearer(kind);
+        feed("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=" + kind + "] ready");
+        written();
+        feed("+ eyJzdGF0dXMiOiJpbnZhbGlkX3Rva2VuIn0=");
+        assertEquals(kind == Credentials.Kind.OAUTHBEARER ? "AQ==\r\n" : "\r\n", written());
+        feed("P2 NO [AUTHENTICATIONFAILED] Authentication failed.");
+        LoginResult.Rejected rejected = assertInstanceOf(LoginResult.Rejected.class, result.getNow());
+        assertEquals("[AUTHENTICATIONFAILED] Authentication failed.", rejected.text());
+    }
+
+    @Test
+    void aBackendWithoutTheClientsMechanismFailsBeforeAnyTokenIsSent() {
+        startBearer(Credentials.Kind.XOAUTH2);
+        feed("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready");
+        ProxyFailureException e = failure(ProxyFailure.PROTOCOL, false);
+        assertTrue(e.getMessage().contains("offers no AUTH=XOAUTH2"), e.getMessage());
+        assertFalse(e.getMessage().contains(TOKEN));
+    }
+
+    @Test
+    void aMasterLoginActingAsTheUserIsPlainWithAnAuthzid() {
+        start(Credentials.actingAs("alice".getBytes(UTF_8), "master".getBytes(UTF_8), PASSWORD.getBytes(UTF_8)),
+                BackendTlsContexts.NONE);
+        feed("* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready");
+        assertEquals("P2 AUTHENTICATE PLAIN " + Base64.getEncoder().encodeToString(("alice\0master\0" + PASSWORD)
+                .getBytes(UTF_8)) + "\r\n", written());
+    }
+
+    @Test
+    void aMasterLoginActingAsTheUserNeedsAuthPlain() {
+        start(Credentials.actingAs("alice".getBytes(UTF_8), "master".getBytes(UTF_8), PASSWORD.getBytes(UTF_8)),
+                BackendTlsContexts.NONE);
+        feed("* OK [CAPABILITY IMAP4rev1] ready");
+        assertTrue(failure(ProxyFailure.PROTOCOL, false).getMessage().contains("AUTH=PLAIN"));
     }
 
     // ---- LOGIN ----------------------------------------------------------------------------------------------
