@@ -33,6 +33,7 @@ final class LoginInFlight {
     private final ImapCommandFramer framer;
     private final String tag;
     private final String user;
+    private final Credentials.Kind kind;
     private final Listener listener;
     /** When the credentials arrived, on the event loop's clock (failure delays count from here). */
     private final long startedNanos;
@@ -42,11 +43,12 @@ final class LoginInFlight {
     private boolean clientInputShut;
 
     /** Stops reading the client; {@link #start} then sends the credentials. */
-    LoginInFlight(Channel channel, ImapCommandFramer framer, String tag, String user, Listener listener) {
+    LoginInFlight(Channel channel, ImapCommandFramer framer, String tag, Credentials credentials, Listener listener) {
         this.channel = channel;
         this.framer = framer;
         this.tag = tag;
-        this.user = user;
+        this.user = credentials.userName();
+        this.kind = credentials.kind();
         this.listener = listener;
         this.startedNanos = channel.eventLoop().ticker().nanoTime();
         framer.pause();
@@ -87,6 +89,11 @@ final class LoginInFlight {
 
     String tag() {
         return tag;
+    }
+
+    /** What the client's secret was: a refused bearer token is answered with an error continuation first. */
+    Credentials.Kind kind() {
+        return kind;
     }
 
     /** The login name, for log lines. */

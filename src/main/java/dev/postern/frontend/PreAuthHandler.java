@@ -28,6 +28,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
@@ -62,6 +63,10 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     /** Logins the backend refused; temporary failures do not count (the client keeps its attempt). */
     private int refusedLogins;
     private PreAuthDeadlines deadlines;
+
+    /** RFC 7628 3.2.2's error, base64: {@code {"status":"invalid_token","schemes":"bearer"}}. */
+    static final String TOKEN_ERROR = java.util.Base64.getEncoder().encodeToString(
+            "{\"status\":\"invalid_token\",\"schemes\":\"bearer\"}".getBytes(StandardCharsets.US_ASCII));
 
     public PreAuthHandler(FrontendSettings settings, ImapCommandFramer framer) {
         this.settings = settings;
@@ -196,6 +201,9 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
     private void onClientResponse(byte[] line) {
         if (state instanceof PreAuthState.Authenticating auth) {
             onSaslStep(auth.tag(), auth.exchange(), auth.exchange().next(line));
+        } else if (state instanceof PreAuthState.TokenRefused refused) {
+            enter(PreAuthState.COMMANDS);
+            refused.answer().run(); // whatever the client's dummy reply (^A, empty, or *): the NO follows
         }
     }
 
@@ -228,7 +236,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
                     "[AUTHENTICATIONFAILED] Invalid characters in user name or password", true, shut));
             return;
         }
-        LoginInFlight login = new LoginInFlight(ctx.channel(), framer, tag, credentials.userName(), this);
+        LoginInFlight login = new LoginInFlight(ctx.channel(), framer, tag, credentials, this);
         enter(new PreAuthState.LoggingIn(login));
         login.start(settings.gateway(), session, credentials, refusedLogins + 1);
     }
@@ -245,8 +253,8 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             if (failure != ProxyFailure.AUTH_REJECTED) {
                 return loginFailed(login.tag(), failure.clientText(), false, login.isClientInputShut());
             }
-            return replyAfter(login.startedNanos(), penalty(login.user()), login.isClientInputShut(),
-                    shut -> loginFailed(login.tag(), failure.clientText(), true, shut));
+            return refuse(login, penalty(login.user()), shut -> loginFailed(login.tag(), failure.clientText(), true,
+                    shut));
         }
         if (result.getNow() instanceof LoginResult.Rejected rejected) {
             settings.metrics().loginRejected();
@@ -256,7 +264,7 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
             boolean refused = !rejected.temporary();
             Duration delay = refused ? max(penalty(login.user()), rejected.minDelay()) : rejected.minDelay();
             // The backend's notices (RFC 9051 7.1: [ALERT] ...) go just before the NO, whenever that is due.
-            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(), shut -> {
+            return refuse(login, delay, shut -> {
                 rejected.untagged().forEach(replies::untagged);
                 return loginFailed(login.tag(), rejected.text(), refused, shut);
             });
@@ -270,6 +278,23 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
         enter(PreAuthState.DONE);
         LoginHandoff.start(ctx, settings, id(), login.tag(), in, login.isClientInputShut());
         return false;
+    }
+
+    /**
+     * A refused login's NO after {@code delay}. A refused bearer token first gets the error continuation of RFC
+     * 7628 3.2.2 (XOAUTH2 clients expect the same), and the NO waits for the client's dummy reply as well.
+     *
+     * @return whether the session reads commands again now
+     */
+    private boolean refuse(LoginInFlight login, Duration delay, DelayedFailure.Reply no) {
+        if (!login.kind().bearer() || login.isClientInputShut()) {
+            return replyAfter(login.startedNanos(), delay, login.isClientInputShut(), no);
+        }
+        replies.continuation(TOKEN_ERROR);
+        framer.expectClientResponse();
+        enter(new PreAuthState.TokenRefused(login.tag(),
+                () -> replyAfter(login.startedNanos(), delay, false, no)));
+        return true;
     }
 
     /** Counts a failed login (of {@code user}, null when none was given) and says how long its reply waits. */

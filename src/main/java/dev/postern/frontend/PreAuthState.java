@@ -20,6 +20,13 @@ sealed interface PreAuthState {
     record Authenticating(String tag, SaslExchange exchange) implements PreAuthState {
     }
 
+    /**
+     * A bearer token was refused and its error continuation sent (RFC 7628 3.2.2): the client's next line is its
+     * dummy reply, after which {@code answer} sends the tagged NO.
+     */
+    record TokenRefused(String tag, Runnable answer) implements PreAuthState {
+    }
+
     /** Credentials are with a backend; the client is not read until the answer. */
     record LoggingIn(LoginInFlight login) implements PreAuthState {
     }

@@ -84,7 +84,7 @@ class LoginInFlightTest {
 
     @Test
     void creatingItStopsReadingAndKeepsWhatArrivesInOrder() {
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         assertFalse(ch.config().isAutoRead());
         send("b NOOP\r\nc NOOP\r\n");
         assertEquals(List.of(), frames());
@@ -95,7 +95,7 @@ class LoginInFlightTest {
 
     @Test
     void aFailedLoginTheSessionGoesOnWithResumesReadingAndFramesWhatWaited() {
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials(), 2);
         send("b NOOP\r\nc NOOP\r\n");
         promises.get(0).setSuccess(new LoginResult.Rejected("[AUTHENTICATIONFAILED] no"));
@@ -108,7 +108,7 @@ class LoginInFlightTest {
     @Test
     void whenTheListenerTakesReadingOverNothingIsResumedHere() {
         readOn = false;
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials(), 1);
         send("b NOOP\r\n");
         promises.get(0).setFailure(new IllegalStateException("backend gone"));
@@ -121,7 +121,7 @@ class LoginInFlightTest {
     @Test
     void theCredentialsAreWipedOnceTheGatewayHasAnswered() {
         Credentials credentials = credentials();
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials, 1);
         assertArrayEquals(PASSWORD.getBytes(ISO_8859_1), credentials.password(), "the backend still needs it");
         promises.get(0).setSuccess(new LoginResult.Rejected("no"));
@@ -131,7 +131,7 @@ class LoginInFlightTest {
     @Test
     void abandoningCancelsTheAttemptAndTheListenerNeverHears() {
         Credentials credentials = credentials();
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials, 1);
         login.abandon();
         assertTrue(promises.get(0).isCancelled());
@@ -155,7 +155,7 @@ class LoginInFlightTest {
 
     /** After {@code end}, a backend that logs in anyway is closed and the listener hears nothing. */
     private void assertALateBackendIsClosed(java.util.function.Consumer<LoginInFlight> end) {
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials(), 1);
         end.accept(login);
         EmbeddedChannel backend = new EmbeddedChannel();
@@ -170,7 +170,7 @@ class LoginInFlightTest {
 
     @Test
     void abandoningAfterTheAnswerChangesNothing() {
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         login.start(gateway, SESSION, credentials(), 1);
         promises.get(0).setSuccess(new LoginResult.Rejected("no"));
         login.abandon();
@@ -183,7 +183,7 @@ class LoginInFlightTest {
     void aGatewayThatAnswersAtOnceIsHeardOnlyAfterStart() {
         BackendGateway immediate = (session, credentials, attempt, loop) ->
                 loop.newSucceededFuture(new LoginResult.Rejected("no"));
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         assertEquals(List.of(), heard);
         login.start(immediate, SESSION, credentials(), 1);
         assertEquals(1, heard.size());
@@ -192,7 +192,7 @@ class LoginInFlightTest {
 
     @Test
     void aHalfCloseDuringTheLoginIsRemembered() {
-        LoginInFlight login = new LoginInFlight(ch, framer, "a", "alice", listener);
+        LoginInFlight login = new LoginInFlight(ch, framer, "a", credentials(), listener);
         assertFalse(login.isClientInputShut());
         login.clientInputShut();
         assertTrue(login.isClientInputShut());

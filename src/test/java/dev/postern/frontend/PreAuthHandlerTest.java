@@ -584,6 +584,57 @@ class PreAuthHandlerTest {
         }
     }
 
+    private static final ListenerConfig OAUTH = ListenerConfig.of(Map.of("name", "plain", "bind", "127.0.0.1:1143",
+            "tls", "none", "sasl", List.of("OAUTHBEARER", "XOAUTH2", "PLAIN")));
+    private static final String TOKEN = TestSecrets.register("eyJhbGciOi.front-end-token.sig");
+
+    @Test
+    void aListenerAdvertisesItsOwnMechanismsInItsOrder() {
+        try (Session s = new Session(OAUTH, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS)) {
+            String greeting = s.lines().get(0);
+            assertTrue(greeting.contains("AUTH=OAUTHBEARER AUTH=XOAUTH2 AUTH=PLAIN"), greeting);
+            assertFalse(greeting.contains("AUTH=LOGIN"), greeting);
+        }
+    }
+
+    @Test
+    void aRefusedOauthbearerTokenGetsTheErrorContinuationThenTheNoAfterTheDummyReply() {
+        try (Session s = Session.greeted(OAUTH)) {
+            s.send("a AUTHENTICATE OAUTHBEARER " + b64("n,a=alice,\u0001auth=Bearer " + TOKEN + "\u0001\u0001")
+                    + "\r\n");
+            assertEquals(Credentials.Kind.OAUTHBEARER, s.gateway.last().credentials().kind());
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+            List<String> lines = s.lines();
+            assertEquals(1, lines.size(), lines.toString());
+            assertEquals("{\"status\":\"invalid_token\",\"schemes\":\"bearer\"}", new String(
+                    java.util.Base64.getDecoder().decode(lines.get(0).substring(2)), UTF_8));
+            s.send("AQ==\r\nb NOOP\r\n");
+            assertEquals(List.of("a NO " + AUTH_FAILED, "b OK NOOP completed."), s.lines());
+        }
+    }
+
+    @Test
+    void aRefusedXoauth2TokenAlsoWaitsForTheClientsEmptyReply() {
+        try (Session s = Session.greeted(OAUTH)) {
+            s.send("a AUTHENTICATE XOAUTH2 " + b64("user=alice\u0001auth=Bearer " + TOKEN + "\u0001\u0001")
+                    + "\r\n");
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+            assertTrue(s.lines().get(0).startsWith("+ "));
+            assertEquals(List.of(), s.lines(), "no NO before the client's reply");
+            s.send("\r\n");
+            assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
+        }
+    }
+
+    @Test
+    void aPasswordRefusalGetsNoContinuation() {
+        try (Session s = Session.greeted(OAUTH)) {
+            s.send("a AUTHENTICATE PLAIN " + b64("\0alice\0" + PASSWORD) + "\r\n");
+            s.gateway.last().promise().setSuccess(new LoginResult.Rejected(AUTH_FAILED));
+            assertEquals(List.of("a NO " + AUTH_FAILED), s.lines());
+        }
+    }
+
     /** Finding 8j: the backend's untagged status lines from the login reach the client before its tagged OK. */
     @Test
     void theBackendsAlertsFromTheLoginComeBeforeTheTaggedOk() {
