@@ -45,6 +45,11 @@ public final class BackendConnector implements BackendGateway {
             return promise.setFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL, proxyLoop));
         }
         String typed = credentials.userName();
+        if (typed.isEmpty()) {
+            // OAUTHBEARER without an authzid: only a token Postern verifies could name the user to route
+            return promise.setFailure(new ProxyFailureException(ProxyFailure.AUTH_REJECTED,
+                    credentials.kind() + " named no user and no auth.oauth verifies the token"));
+        }
         CappedCounts<String>.Lease userSlot = caps.user(router.loginKey(typed));
         if (userSlot == null) {
             return promise.setFailure(new ProxyFailureException(ProxyFailure.LIMIT,
