@@ -106,8 +106,12 @@ class ArchitectureTest {
     @ArchTest
     // Beyond STYLE.md's row: backend asks route where a user goes and reads the health state route keeps
     // (route answers where, backend does how).
+    // Beyond that: backend has a bearer token verified (oauth) before it routes the user it names.
     static final ArchRule BACKEND_TABLE = mayUseOnly("backend", "imap", "tls", "config", "metrics", "session",
-            "route");
+            "route", "oauth");
+
+    @ArchTest
+    static final ArchRule OAUTH_TABLE = mayUseOnly("oauth", "config");
 
     @ArchTest
     // Beyond STYLE.md's row: the gateway seam carries imap.Credentials, a protocol value type (no behaviour).

@@ -1,6 +1,7 @@
 package dev.postern.backend;
 
 import dev.postern.imap.Credentials;
+import dev.postern.oauth.TokenVerifier;
 import dev.postern.route.RouteDecision;
 import dev.postern.route.Router;
 import dev.postern.session.CappedCounts;
@@ -14,7 +15,10 @@ import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link BackendGateway}: asks the router where the user goes, then hands the backends it names to a
@@ -24,14 +28,24 @@ import java.util.concurrent.TimeUnit;
  * is the front end's failure delay); so is a user who already has {@code limits.max_sessions_per_user} sessions
  * ({@code [LIMIT]}): the slot is taken before the route lookup, held while the login runs and by the relayed session
  * until its backend channel closes (the relay closes it with the client's), and given back at once when the login
- * fails.
+ * fails. With {@code auth.oauth}, a bearer token is verified first: a bad one is refused like a wrong password,
+ * a good one logs in the user it names (the one the client named must be the same) through the pool's master user.
  */
 public final class BackendConnector implements BackendGateway {
+    private static final Logger LOG = LoggerFactory.getLogger(BackendConnector.class);
     private final Router router;
     private final BackendLoginStep step;
     private final SessionCaps caps;
+    private final TokenVerifier verifier;
 
+    /** Tokens pass through to the backends. */
     public BackendConnector(Router router, BackendLoginStep step, SessionCaps caps) {
+        this(router, step, caps, null);
+    }
+
+    /** @param verifier checks bearer tokens in Postern ({@code auth.oauth}); null to pass them through */
+    public BackendConnector(Router router, BackendLoginStep step, SessionCaps caps, TokenVerifier verifier) {
+        this.verifier = verifier;
         this.router = router;
         this.step = step;
         this.caps = caps;
@@ -44,6 +58,40 @@ public final class BackendConnector implements BackendGateway {
         if (proxyLoop != null) {
             return promise.setFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL, proxyLoop));
         }
+        if (credentials.kind().bearer() && verifier != null) {
+            byte[] token = credentials.password();
+            verifier.verify(token).whenComplete((user, error) -> loop.execute(() -> {
+                Arrays.fill(token, (byte) 0);
+                verified(session, credentials.userName(), user, error, attempt, loop, promise);
+            }));
+            return promise;
+        }
+        return route(session, credentials, attempt, loop, promise);
+    }
+
+    /** After the verifier's answer: refused, a temporary failure, or the user's login through a master user. */
+    private void verified(SessionContext session, String named, String user, Throwable error, int attempt,
+                          EventLoop loop, Promise<LoginResult> promise) {
+        if (promise.isDone()) {
+            return; // the client left meanwhile
+        }
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof TokenVerifier.TokenRefused refused) {
+            LOG.info("[{}] bearer token refused: {}", session.id(), refused.getMessage());
+            promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
+        } else if (cause != null) {
+            promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL,
+                    "the bearer token could not be verified: " + cause.getMessage()));
+        } else if (!named.isEmpty() && !router.loginKey(named).equals(router.loginKey(user))) {
+            LOG.info("[{}] bearer token refused: it belongs to {}, the client named {}", session.id(), user, named);
+            promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
+        } else {
+            route(session, Credentials.verified(user), attempt, loop, promise);
+        }
+    }
+
+    private Future<LoginResult> route(SessionContext session, Credentials credentials, int attempt, EventLoop loop,
+                                      Promise<LoginResult> promise) {
         String typed = credentials.userName();
         if (typed.isEmpty()) {
             // OAUTHBEARER without an authzid: only a token Postern verifies could name the user to route

@@ -18,6 +18,7 @@ import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.CompletionException;
@@ -43,6 +44,7 @@ public final class BackendDialer implements BackendLoginStep {
     private final TimeoutsConfig timeouts;
     /** Each pooled backend's pool (the first that lists it), for its {@code forward} setting. */
     private final Map<HostPort, PoolConfig> pools = new HashMap<>();
+    private final MasterLogins masters;
 
     /**
      * @param channelClass the client channels' class
@@ -51,7 +53,8 @@ public final class BackendDialer implements BackendLoginStep {
      */
     public BackendDialer(Class<? extends SocketChannel> channelClass, AddressResolver resolver,
                          BackendTlsContexts backendTls, LimitsConfig limits, TimeoutsConfig timeouts,
-                         Map<String, PoolConfig> pools) {
+                         Map<String, PoolConfig> pools) throws IOException {
+        this.masters = new MasterLogins(pools);
         pools.values().forEach(pool -> pool.backends().forEach(b -> this.pools.putIfAbsent(b.address(), pool)));
         this.channelClass = channelClass;
         this.resolver = resolver;
@@ -64,6 +67,20 @@ public final class BackendDialer implements BackendLoginStep {
     public Future<LoginResult> login(HostPort target, Credentials credentials, SessionContext session,
                                      EventLoop loop) {
         Promise<LoginResult> result = loop.newPromise();
+        if (credentials.kind() == Credentials.Kind.VERIFIED) {
+            Credentials master = masters.forUser(target, credentials.userName());
+            if (master == null) {
+                return result.setFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL, target
+                        + " is in no pool with a master user, which a login Postern authenticated itself needs"));
+            }
+            result.addListener(done -> master.wipe());
+            return dial(target, master, session, loop, result);
+        }
+        return dial(target, credentials, session, loop, result);
+    }
+
+    private Future<LoginResult> dial(HostPort target, Credentials credentials, SessionContext session,
+                                     EventLoop loop, Promise<LoginResult> result) {
         PoolConfig pool = pools.get(target);
         Forward forward = pool == null ? Forward.NONE : pool.forward();
         String id = forward == Forward.ID ? ClientForwarding.idCommand("P4", session, pool.forwardClientId()) : null;

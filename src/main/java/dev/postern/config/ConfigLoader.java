@@ -59,7 +59,7 @@ public final class ConfigLoader {
 
     private static PosternConfig read(ConfigNode root, Path source) {
         root.rejectUnknownKeys(Set.of("listeners", "tls", "pools", "routes", "limits", "timeouts", "greeting",
-                "logging", "admin"));
+                "logging", "admin", "auth"));
         List<ListenerConfig> listeners = listeners(root);
         Map<String, PoolConfig> pools = PoolsLoader.pools(root);
         RoutesConfig routes = routes(root.child("routes"), pools.keySet());
@@ -70,7 +70,8 @@ public final class ConfigLoader {
         String greeting = GREETING.read(root);
         return new PosternConfig(listeners, tls, pools, routes, LimitsConfig.SECTION.read(root.child("limits")),
                 TimeoutsConfig.SECTION.read(root.child("timeouts")), greeting,
-                LoggingConfig.SECTION.read(root.child("logging")), AdminConfig.read(root), source);
+                LoggingConfig.SECTION.read(root.child("logging")), AdminConfig.read(root), OAuthConfig.read(root),
+                source);
     }
 
     private static List<ListenerConfig> listeners(ConfigNode root) {

@@ -12,9 +12,10 @@ import java.util.Map;
  * @param forward how the backends learn the client's address: not at all, an ID command before the login (Dovecot's
  *                {@code login_trusted_networks}), or a PROXY protocol header first on the connection
  * @param forwardClientId with {@code forward: id}, also pass the client's own ID fields (name, version, os...)
+ * @param master the master user for logins Postern authenticated itself; null when the pool has none
  */
 public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig health, BackendTlsConfig tls,
-                         int maxConnectionsPerBackend, Forward forward, boolean forwardClientId) {
+                         int maxConnectionsPerBackend, Forward forward, boolean forwardClientId, MasterConfig master) {
 
     /** {@code pools.<name>.forward}. */
     public enum Forward { NONE, ID, PROXY_V1, PROXY_V2 }
@@ -28,7 +29,8 @@ public record PoolConfig(String name, List<BackendConfig> backends, HealthConfig
             ConfigKey.section("health", HealthConfig.SECTION),
             ConfigKey.wholeOrUnlimited("max_connections_per_backend", 1, 10_000_000),
             ConfigKey.choice("forward", Forward.class, Forward.NONE),
-            ConfigKey.flag("forward_client_id", false));
+            ConfigKey.flag("forward_client_id", false),
+            ConfigKey.custom("master", MasterConfig.class, null, MasterConfig::read));
 
     public PoolConfig {
         backends = List.copyOf(backends);

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 public record PosternConfig(List<ListenerConfig> listeners, TlsConfig tls, Map<String, PoolConfig> pools,
                             RoutesConfig routes, LimitsConfig limits, TimeoutsConfig timeouts, String greeting,
-                            LoggingConfig logging, AdminConfig admin, Path source) {
+                            LoggingConfig logging, AdminConfig admin, OAuthConfig oauth, Path source) {
     public PosternConfig {
         listeners = List.copyOf(listeners);
         // The file's order, the same on every run (Map.copyOf's order changes from one JVM to the next).

@@ -8,6 +8,8 @@ import dev.postern.backend.SessionCaps;
 import dev.postern.config.PosternConfig;
 import dev.postern.config.RoutesConfig;
 import dev.postern.metrics.ProxyMetrics;
+import dev.postern.oauth.TokenVerifier;
+import dev.postern.oauth.TokenVerifiers;
 import dev.postern.route.AddressResolver;
 import dev.postern.route.BackendHealth;
 import dev.postern.route.LoginNames;
@@ -19,6 +21,8 @@ import dev.postern.tls.BackendTlsContexts;
 import dev.postern.tls.TlsSetupException;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,9 +40,12 @@ final class Routing {
     private final Router router;
     private final BackendHealthChecker healthChecker;
     private final BackendConnector connector;
+    /** {@code auth.oauth}'s verifier; null when tokens pass through. */
+    private final TokenVerifier verifier;
 
     private Routing(BackendTlsContexts backendTls, RouteChain sources, Router router,
-                    BackendHealthChecker healthChecker, BackendConnector connector) {
+                    BackendHealthChecker healthChecker, BackendConnector connector, TokenVerifier verifier) {
+        this.verifier = verifier;
         this.backendTls = backendTls;
         this.sources = sources;
         this.router = router;
@@ -79,10 +86,19 @@ final class Routing {
                 health.register(b.address(), pool.health(), b.draining())));
         health.bindMetrics(metrics);
         Router router = new Router(cache, config.pools(), routes.defaultPool(), health, names);
-        BackendDialer dialer = new BackendDialer(channelClass, resolver, backendTls, config.limits(),
-                config.timeouts(), config.pools());
+        BackendDialer dialer;
+        TokenVerifier verifier;
+        try {
+            dialer = new BackendDialer(channelClass, resolver, backendTls, config.limits(), config.timeouts(),
+                    config.pools());
+            verifier = TokenVerifiers.from(config.oauth());
+        } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
+            sources.close();
+            backendTls.close();
+            throw new ProxyServer.StartupException(e.getMessage(), e);
+        }
         return new Routing(backendTls, sources, router, new BackendHealthChecker(health, checks, dialer),
-                new BackendConnector(router, dialer, caps));
+                new BackendConnector(router, dialer, caps, verifier), verifier);
     }
 
     void start() {
@@ -115,5 +131,8 @@ final class Routing {
         healthChecker.close();
         sources.close();
         backendTls.close();
+        if (verifier != null) {
+            verifier.close();
+        }
     }
 }

@@ -108,7 +108,7 @@ class BackendHealthCheckerTest {
         }
     }
 
-    private void start() {
+    private void start() throws java.io.IOException {
         checker = new BackendHealthChecker(health, group.next(), new BackendDialer(NioSocketChannel.class,
                 new AddressResolver(resolver), BackendTlsContexts.NONE, LimitsConfig.DEFAULTS, TimeoutsConfig.DEFAULTS, java.util.Map.of()));
         checker.start();

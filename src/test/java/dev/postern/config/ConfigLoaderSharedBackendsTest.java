@@ -107,7 +107,7 @@ class ConfigLoaderSharedBackendsTest {
         assertEquals(names, config.pools().values().stream().map(PoolConfig::name).toList());
         // A copy (as a reload makes) keeps it too.
         PosternConfig copy = new PosternConfig(config.listeners(), config.tls(), config.pools(), config.routes(),
-                config.limits(), config.timeouts(), config.greeting(), config.logging(), config.admin(), config.source());
+                config.limits(), config.timeouts(), config.greeting(), config.logging(), config.admin(), config.oauth(), config.source());
         assertEquals(names, List.copyOf(copy.pools().keySet()));
     }
 }
