@@ -335,7 +335,8 @@ public final class ProxyServer implements AutoCloseable {
         final Map<String, SwappableInitializer> initializers = new LinkedHashMap<>();
 
         void abandon() {
-            bound.values().forEach(Channel::close);
+            // Closed before the refusal is answered: a client must not reach a listener the reload never applied.
+            bound.values().forEach(channel -> channel.close().syncUninterruptibly());
             if (routing != null) {
                 routing.close();
             }
