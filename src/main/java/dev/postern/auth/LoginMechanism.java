@@ -52,7 +52,7 @@ public final class LoginMechanism implements SaslMechanism {
                 return new SaslStep.Challenge(PASSWORD_PROMPT);
             }
             try {
-                return new SaslStep.Authenticated(new Credentials(user, decoded));
+                return new SaslStep.Authenticated(Credentials.fromSaslLogin(user, decoded));
             } finally {
                 wipe(decoded);
             }

@@ -2,6 +2,7 @@ package dev.postern.backend;
 
 import dev.postern.imap.Credentials;
 import dev.postern.oauth.TokenVerifier;
+import dev.postern.route.Route;
 import dev.postern.route.RouteDecision;
 import dev.postern.route.Router;
 import dev.postern.session.CappedCounts;
@@ -115,7 +116,8 @@ public final class BackendConnector implements BackendGateway {
         if (forBackend != credentials) {
             promise.addListener(f -> forBackend.wipe());
         }
-        router.resolve(typed, session.client(), attempt, credentials::password).whenComplete((route, error) ->
+        router.resolve(typed, session.client(), attempt, credentials::password, credentials.authMethod(),
+                session.secure()).whenComplete((route, error) ->
                 loop.execute(() -> onRoute(session, forBackend, loop, route, error, promise)));
         return promise;
     }
@@ -133,6 +135,18 @@ public final class BackendConnector implements BackendGateway {
                          Throwable error, Promise<LoginResult> promise) {
         if (error != null) {
             promise.tryFailure(ProxyFailureException.of(error, ProxyFailure.AUTH_TEMPFAIL, "route lookup failed"));
+        } else if (route instanceof RouteDecision.Backends b && b.verdict() != null) {
+            // The source authenticated the login: its user and password, or the pool's master as the user.
+            Route.Verdict verdict = b.verdict();
+            String user = verdict.user() != null ? verdict.user() : credentials.userName();
+            Credentials vouched = verdict.password() != null
+                    ? new Credentials(user.getBytes(StandardCharsets.UTF_8), verdict.password())
+                    : Credentials.verified(user);
+            if (verdict.password() != null) {
+                Arrays.fill(verdict.password(), (byte) 0);
+            }
+            promise.addListener(f -> vouched.wipe());
+            new RoutedLogin(session, vouched, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Backends b) {
             new RoutedLogin(session, credentials, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Refused r) {

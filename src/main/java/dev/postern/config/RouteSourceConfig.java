@@ -31,10 +31,15 @@ public sealed interface RouteSourceConfig {
     }
 
     /** An nginx {@code auth_http}-compatible service. */
-    record Http(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers, int maxConcurrent)
-            implements RouteSourceConfig {
+    record Http(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers, int maxConcurrent,
+                boolean authenticates) implements RouteSourceConfig {
         public Http {
             headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+        }
+
+        /** A routing-only service (its OK routes, the backend checks the password). */
+        public Http(URI url, Duration timeout, boolean sendPassword, Map<String, String> headers, int maxConcurrent) {
+            this(url, timeout, sendPassword, headers, maxConcurrent, false);
         }
 
         /** By key name, as one {@code type: http} entry of {@code routes.sources}; unset keys get defaults. */
@@ -45,8 +50,9 @@ public sealed interface RouteSourceConfig {
         /** Header values may be credentials for the service: only their names are shown. */
         @Override
         public String toString() {
-            return "Http[" + url + ", timeout " + timeout + ", sendPassword " + sendPassword + ", headers "
-                    + new java.util.TreeSet<>(headers.keySet()) + ", maxConcurrent " + maxConcurrent + "]";
+            return "Http[" + url + ", timeout " + timeout + ", sendPassword " + sendPassword + ", authenticates "
+                    + authenticates + ", headers " + new java.util.TreeSet<>(headers.keySet()) + ", maxConcurrent "
+                    + maxConcurrent + "]";
         }
     }
 

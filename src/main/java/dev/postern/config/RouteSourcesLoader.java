@@ -104,7 +104,8 @@ final class RouteSourcesLoader {
     }
 
     static RouteSourceConfig.Http http(ConfigNode node) {
-        node.rejectUnknownKeys(Set.of("type", "url", "timeout", "send_password", "headers", "max_concurrent"));
+        node.rejectUnknownKeys(Set.of("type", "url", "timeout", "send_password", "headers", "max_concurrent",
+                "authenticates"));
         URI url = uri(node, "url", List.of("http", "https"));
         Map<String, String> headers = new LinkedHashMap<>();
         node.entries("headers").forEach((k, v) -> {
@@ -122,7 +123,13 @@ final class RouteSourcesLoader {
         Duration timeout = node.duration("timeout", Duration.ofSeconds(5), Duration.ofMillis(1));
         boolean sendPassword = node.bool("send_password", false);
         int maxConcurrent = node.integer("max_concurrent", 256, 1, 100_000);
-        return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent);
+        boolean authenticates = node.bool("authenticates", false);
+        if (authenticates && !sendPassword) {
+            node.problem("authenticates", "true needs send_password: true (the service must see the password or "
+                    + "token it vouches for)");
+        }
+        return url == null ? null : new RouteSourceConfig.Http(url, timeout, sendPassword, headers, maxConcurrent,
+                authenticates);
     }
 
     /**

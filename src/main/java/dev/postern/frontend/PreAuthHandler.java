@@ -109,6 +109,10 @@ public final class PreAuthHandler extends ChannelInboundHandlerAdapter implement
                 ctx.close();
             } else {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (session != null) {
+                    session = session.withTls();
+                    ctx.channel().attr(SessionContext.KEY).set(session);
+                }
                 if (ssl != null) {
                     record().tlsUp(ssl.engine().getSession().getProtocol(), ssl.engine().getSession().getCipherSuite());
                 }

@@ -13,6 +13,8 @@ import java.util.Arrays;
  */
 public final class Credentials {
     private final Kind kind;
+    /** Came from AUTHENTICATE LOGIN (auth_http's {@code Auth-Method: login}); LOGIN and PLAIN are "plain". */
+    private final boolean saslLogin;
     private final byte[] authzid;
     private final byte[] user;
     private final byte[] password;
@@ -42,10 +44,20 @@ public final class Credentials {
     }
 
     private Credentials(Kind kind, byte[] authzid, byte[] user, byte[] password) {
+        this(kind, false, authzid, user, password);
+    }
+
+    private Credentials(Kind kind, boolean saslLogin, byte[] authzid, byte[] user, byte[] password) {
         this.kind = kind;
+        this.saslLogin = saslLogin;
         this.authzid = authzid.clone();
         this.user = user.clone();
         this.password = password.clone();
+    }
+
+    /** A user name and password from AUTHENTICATE LOGIN. */
+    public static Credentials fromSaslLogin(byte[] user, byte[] password) {
+        return new Credentials(Kind.PASSWORD, true, new byte[0], user, password);
     }
 
     /** A bearer token ({@link Kind#XOAUTH2} or {@link Kind#OAUTHBEARER}) for {@code user} (empty: none named). */
@@ -71,6 +83,11 @@ public final class Credentials {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The mechanism as nginx's auth_http names it: plain, login, xoauth2 or oauthbearer. */
+    public String authMethod() {
+        return kind.bearer() ? kind.name().toLowerCase(java.util.Locale.ROOT) : saslLogin ? "login" : "plain";
     }
 
     /** The PLAIN authorization identity, empty unless {@link #actingAs}. */

@@ -52,6 +52,11 @@ public final class HttpRouteSource implements RouteSource {
     }
 
     @Override
+    public boolean authenticates() {
+        return config.authenticates();
+    }
+
+    @Override
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
         if (config.sendPassword() && request.password() == null) {
             // A background refresh has no password; such a service would count the request as a failed login.
@@ -86,11 +91,14 @@ public final class HttpRouteSource implements RouteSource {
     /** The nginx-style request for a lookup; throws what the JDK client throws for a header it refuses. */
     private HttpRequest request(LookupRequest request) {
         HttpRequest.Builder builder = HttpRequest.newBuilder(config.url()).GET().timeout(config.timeout())
-                .header("Auth-Method", "plain")
+                .header("Auth-Method", request.method())
                 .header("Auth-User", urlEncode(request.loginKey().getBytes(StandardCharsets.UTF_8)))
                 .header("Auth-Protocol", "imap")
                 .header("Auth-Login-Attempt", Integer.toString(request.attempt()))
                 .header("Client-IP", request.client() == null ? "" : request.client().getAddress().getHostAddress());
+        if (request.secure()) {
+            builder.header("Auth-SSL", "on");
+        }
         if (config.sendPassword()) {
             builder.header("Auth-Pass", urlEncode(request.password()));
         }
@@ -111,11 +119,15 @@ public final class HttpRouteSource implements RouteSource {
             long wait = response.headers().firstValue("Auth-Wait").map(HttpRouteSource::seconds).orElse(0L);
             return Optional.of(new Route.Refused(status, Duration.ofSeconds(wait)));
         }
+        // An authenticating service vouches for the login; Auth-User/Auth-Pass replace what the backend gets.
+        Route.Verdict verdict = !config.authenticates() ? null : new Route.Verdict(
+                response.headers().firstValue("Auth-User").map(String::strip).filter(u -> !u.isEmpty()).orElse(null),
+                response.headers().firstValue("Auth-Pass").map(p -> p.getBytes(StandardCharsets.UTF_8)).orElse(null));
         String server = response.headers().firstValue("Auth-Server").orElse(null);
         String port = response.headers().firstValue("Auth-Port").orElse(null);
         if (server != null && port != null) {
             return Optional.of(new Route.ToBackend(HostPort.parse(
-                    (server.indexOf(':') >= 0 ? "[" + server + "]" : server) + ":" + port.strip())));
+                    (server.indexOf(':') >= 0 ? "[" + server + "]" : server) + ":" + port.strip()), verdict));
         }
         // Not nginx's protocol, but handy: Auth-Pool names a pool of ours.
         String pool = response.headers().firstValue("Auth-Pool").orElse(null);
@@ -123,7 +135,7 @@ public final class HttpRouteSource implements RouteSource {
             if (!pools.contains(pool)) {
                 throw new IllegalStateException("Auth-Pool '" + pool + "' is not a configured pool");
             }
-            return Optional.of(new Route.ToPool(pool));
+            return Optional.of(new Route.ToPool(pool, verdict));
         }
         throw new IllegalStateException("Auth-Status OK without Auth-Server and Auth-Port");
     }

@@ -3,12 +3,33 @@ package dev.postern.route;
 import dev.postern.config.HostPort;
 import java.time.Duration;
 
-/** What a source answers for a user: a pool (which picks the backend), one backend, or a refusal. */
+/**
+ * What a source answers for a user: a pool (which picks the backend), one backend, or a refusal. A pool or backend
+ * answer of a source that authenticates (auth_http with {@code authenticates: true}) carries its {@link Verdict}.
+ */
 public sealed interface Route {
-    record ToPool(String pool) implements Route {
+    record ToPool(String pool, Verdict verdict) implements Route {
+        public ToPool(String pool) {
+            this(pool, null);
+        }
     }
 
-    record ToBackend(HostPort backend) implements Route {
+    record ToBackend(HostPort backend, Verdict verdict) implements Route {
+        public ToBackend(HostPort backend) {
+            this(backend, null);
+        }
+    }
+
+    /**
+     * The source checked the password or token itself and says the login is good. The backend then gets
+     * {@code user} and {@code password} when the source gave a password (nginx's {@code Auth-User}/{@code Auth-Pass});
+     * else the pool's master login as {@code user} (the login name when the source named none). Never cached.
+     */
+    record Verdict(String user, byte[] password) {
+        @Override
+        public String toString() {
+            return "Verdict[user=" + user + (password == null ? "" : ", password=<hidden>") + "]";
+        }
     }
 
     /**

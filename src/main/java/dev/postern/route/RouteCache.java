@@ -87,7 +87,9 @@ public final class RouteCache {
 
     /** The route for this request: cached, or loaded once for all concurrent callers of the same key. */
     public CompletableFuture<Optional<Route>> lookup(LookupRequest request) {
-        if (cache == null) {
+        // Behind a source that authenticates, an answer is a verdict on this password: never kept, never shared
+        // with another login of the same user that happens to be in flight.
+        if (cache == null || source.authenticates()) {
             return source.lookup(request);
         }
         return cache.get(request.loginKey(), (key, executor) -> source.lookup(request));

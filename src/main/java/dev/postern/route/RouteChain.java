@@ -42,6 +42,11 @@ public final class RouteChain implements RouteSource {
     }
 
     @Override
+    public boolean authenticates() {
+        return sources.stream().anyMatch(RouteSource::authenticates);
+    }
+
+    @Override
     public boolean needsPassword() {
         return sources.stream().anyMatch(RouteSource::needsPassword);
     }

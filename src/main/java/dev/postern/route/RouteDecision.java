@@ -8,7 +8,12 @@ import java.util.List;
 public sealed interface RouteDecision {
 
     /** Backends to try, best first; never empty (see {@link NoBackend}). */
-    record Backends(List<HostPort> order) implements RouteDecision {
+    /** @param verdict the authenticating source's verdict on the login, or null (the backend checks it) */
+    record Backends(List<HostPort> order, Route.Verdict verdict) implements RouteDecision {
+        public Backends(List<HostPort> order) {
+            this(order, null);
+        }
+
         public Backends {
             order = List.copyOf(order);
             if (order.isEmpty()) {

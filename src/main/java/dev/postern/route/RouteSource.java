@@ -15,6 +15,10 @@ public interface RouteSource extends AutoCloseable {
      * Whether this source uses the client's password (an auth_http service with {@code send_password}); a login
      * copies the password into its {@link LookupRequest} only when some source does.
      */
+    default boolean authenticates() {
+        return false;
+    }
+
     default boolean needsPassword() {
         return false;
     }

@@ -47,7 +47,17 @@ public final class Router {
      */
     public CompletableFuture<RouteDecision> resolve(String typedName, InetSocketAddress client, int attempt,
                                                     Supplier<byte[]> password) {
-        LookupRequest request = request(typedName, client, attempt, password);
+        return resolve(typedName, client, attempt, password, "plain", false);
+    }
+
+    /**
+     * As above, for a client on TLS or not ({@code secure}) that logged in with {@code method} (auth_http's names:
+     * plain, login, xoauth2, oauthbearer; with the last two the password is the token).
+     */
+    public CompletableFuture<RouteDecision> resolve(String typedName, InetSocketAddress client, int attempt,
+                                                    Supplier<byte[]> password, String method, boolean secure) {
+        LookupRequest request = new LookupRequest(names.key(typedName), cache.needsPassword() ? password.get() : null,
+                client, attempt, method, secure);
         CompletableFuture<RouteDecision> decision;
         try {
             decision = resolve(request);
@@ -86,15 +96,17 @@ public final class Router {
                 return new RouteDecision.Refused(r.text(), r.delay());
             }
             if (route instanceof Route.ToBackend b) {
-                return new RouteDecision.Backends(List.of(b.backend()));
+                return new RouteDecision.Backends(List.of(b.backend()), b.verdict());
             }
-            String poolName = ((Route.ToPool) route).pool();
+            Route.ToPool toPool = (Route.ToPool) route;
+            String poolName = toPool.pool();
             Pool pool = pools.get(poolName);
             if (pool == null) {
                 return new RouteDecision.UnknownPool(poolName);
             }
             List<HostPort> usable = usable(pool.orderFor(request.loginKey()));
-            return usable.isEmpty() ? new RouteDecision.NoBackend(poolName) : new RouteDecision.Backends(usable);
+            return usable.isEmpty() ? new RouteDecision.NoBackend(poolName)
+                    : new RouteDecision.Backends(usable, toPool.verdict());
         });
     }
 

@@ -14,9 +14,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * @param clientId what the client said of itself in an ID command before login (RFC 2971: field names in lower
  *                 case, NIL values left out), empty until then; forwarded to backends that want it
+ * @param secure whether the client is on TLS by now (implicit, or after STARTTLS)
  */
 public record SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local,
-                             Map<String, String> clientId) {
+                             Map<String, String> clientId, boolean secure) {
 
     public static final AttributeKey<SessionContext> KEY = AttributeKey.valueOf("postern.session");
 
@@ -25,7 +26,12 @@ public record SessionContext(String id, String listener, InetSocketAddress clien
     }
 
     public SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local) {
-        this(id, listener, client, local, Map.of());
+        this(id, listener, client, local, Map.of(), false);
+    }
+
+    public SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local,
+                          Map<String, String> clientId) {
+        this(id, listener, client, local, clientId, false);
     }
 
     public static SessionContext create(String listener, InetSocketAddress client, InetSocketAddress local) {
@@ -34,12 +40,17 @@ public record SessionContext(String id, String listener, InetSocketAddress clien
 
     /** The same session after the client's ID command. */
     public SessionContext withClientId(Map<String, String> fields) {
-        return new SessionContext(id, listener, client, local, fields);
+        return new SessionContext(id, listener, client, local, fields, secure);
+    }
+
+    /** The same session once its TLS handshake is done. */
+    public SessionContext withTls() {
+        return new SessionContext(id, listener, client, local, clientId, true);
     }
 
     /** The same session (id, listener) with the addresses a PROXY protocol header named. */
     public SessionContext withAddresses(InetSocketAddress client, InetSocketAddress local) {
-        return new SessionContext(id, listener, client, local, clientId);
+        return new SessionContext(id, listener, client, local, clientId, secure);
     }
 
     /** 12 base-32 characters: short enough for log lines, random enough not to collide within a day. */

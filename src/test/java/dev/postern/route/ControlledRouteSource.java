@@ -14,10 +14,17 @@ final class ControlledRouteSource implements RouteSource {
     private final List<CompletableFuture<Optional<Route>>> answers = new CopyOnWriteArrayList<>();
     /** Whether it says it uses the client's password (an auth_http source with send_password). */
     volatile boolean needsPassword;
+    /** Whether it says its OK is a verdict on the password (auth_http with authenticates). */
+    volatile boolean authenticates;
 
     @Override
     public boolean needsPassword() {
         return needsPassword;
+    }
+
+    @Override
+    public boolean authenticates() {
+        return authenticates;
     }
 
     @Override

@@ -68,6 +68,9 @@ class HttpRouteSourceTest {
         context("/no-status", 200, Map.of());
         context("/ok-no-server", 200, Map.of("Auth-Status", "OK"));
         context("/unknown", 404, Map.of());
+        context("/vouch", 200, Map.of("Auth-Status", "OK", "Auth-Pool", "main", "Auth-User", "real-alice",
+                "Auth-Pass", "Substituted-pass-9"));
+        context("/vouch-master", 200, Map.of("Auth-Status", "OK", "Auth-Server", "127.0.0.1", "Auth-Port", "143"));
         context("/broken", 500, Map.of());
         context("/redirect", 302, Map.of("Location", "/ok"));
         server.createContext("/hang", exchange -> {
@@ -169,6 +172,48 @@ class HttpRouteSourceTest {
                 answer(source("/refuse"), login("alice@example.org")));
         assertEquals(Optional.of(new Route.Refused("Account disabled", Duration.ZERO)),
                 answer(source("/refuse-no-wait"), login("alice@example.org")));
+    }
+
+    @Test
+    void anAuthenticatingServicesOkCarriesItsVerdictWithTheSubstitutedCredentials() throws Exception {
+        TestSecrets.register("Substituted-pass-9");
+        HttpRouteSource source = source(url("/vouch"), Map.of("timeout", GENEROUS, "send_password", true,
+                "authenticates", true));
+        assertTrue(source.authenticates());
+        Route.ToPool route = (Route.ToPool) answer(source, login("alice")).orElseThrow();
+        assertEquals("main", route.pool());
+        assertEquals("real-alice", route.verdict().user());
+        assertEquals("Substituted-pass-9", new String(route.verdict().password(), StandardCharsets.UTF_8));
+        assertFalse(route.verdict().toString().contains("Substituted"), route.verdict().toString());
+
+        Route.ToBackend master = (Route.ToBackend) answer(source(url("/vouch-master"), Map.of("timeout", GENEROUS,
+                "send_password", true, "authenticates", true)), login("alice")).orElseThrow();
+        assertEquals(new Route.Verdict(null, null).user(), master.verdict().user(), "no Auth-User: the login name");
+        assertNull(master.verdict().password(), "no Auth-Pass: the pool's master logs in as the user");
+    }
+
+    @Test
+    void aRoutingOnlyServicesOkCarriesNoVerdict() throws Exception {
+        Route.ToPool route = (Route.ToPool) answer(source("/vouch"), login("alice")).orElseThrow();
+        assertNull(route.verdict(), "without authenticates: true an OK only routes");
+    }
+
+    @Test
+    void theRequestSaysTheMechanismAndWhetherTheClientIsOnTls() throws Exception {
+        String token = TestSecrets.register("bearer-token-for-auth-http-3");
+        answer(source(url("/ok"), Map.of("timeout", GENEROUS, "send_password", true)), new LookupRequest("alice",
+                token.getBytes(StandardCharsets.UTF_8), new InetSocketAddress("127.0.0.9", 50123), 1, "xoauth2",
+                true));
+        Headers h = request();
+        assertEquals("xoauth2", h.getFirst("Auth-Method"));
+        assertEquals("on", h.getFirst("Auth-SSL"));
+        assertEquals("imap", h.getFirst("Auth-Protocol"));
+        assertEquals(token, h.getFirst("Auth-Pass"), "the token goes where the password would");
+        answer(source("/ok"), login("alice"));
+        Headers plain = request();
+        assertEquals("plain", plain.getFirst("Auth-Method"));
+        assertNull(plain.getFirst("Auth-SSL"), "not on TLS: no Auth-SSL");
+        assertNull(plain.getFirst("Auth-Pass"), "no send_password: no password, no token");
     }
 
     @Test

@@ -186,6 +186,28 @@ class RouteCacheTest {
         assertEquals(Optional.of(BACKEND), now(afterTtl));
     }
 
+    /** Two logins of one user in flight at once must not share a verdict: the wrong password would ride along. */
+    @Test
+    void anAuthenticatingSourceIsAskedForEveryLoginAndNothingIsKeptOrShared() {
+        source.needsPassword = true;
+        source.authenticates = true;
+        RouteCache cache = cache();
+        LookupRequest right = new LookupRequest("alice", "right".getBytes(StandardCharsets.UTF_8),
+                new InetSocketAddress("127.0.0.1", 40000), 1);
+        LookupRequest wrong = new LookupRequest("alice", "wrong".getBytes(StandardCharsets.UTF_8),
+                new InetSocketAddress("127.0.0.2", 40001), 1);
+        CompletableFuture<Optional<Route>> first = cache.lookup(right);
+        CompletableFuture<Optional<Route>> second = cache.lookup(wrong);
+        assertEquals(2, source.calls(), "the second login was not asked with its own password");
+        assertSame(wrong, source.request(1));
+        source.answer(0, new Route.ToPool("main", new Route.Verdict(null, null)));
+        source.answer(1, new Route.Refused("Invalid login", Duration.ZERO));
+        assertEquals(Optional.of(new Route.Refused("Invalid login", Duration.ZERO)), now(second));
+        assertTrue(now(first).isPresent());
+        cache.lookup(right);
+        assertEquals(3, source.calls(), "a verdict was served from the cache");
+    }
+
     @Test
     void aFailedRefreshKeepsServingTheCachedRoute() {
         RouteCache cache = cache();
