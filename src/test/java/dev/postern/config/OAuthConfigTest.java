@@ -55,6 +55,8 @@ class OAuthConfigTest {
             {"auth: {oauth: {jwks_url: \"ftp://x/k\", issuer: x, audience: y}}", "http:// or https://"},
             {"auth: {oauth: {introspection_url: \"https://x/i\"}}", "client_id"},
             {"auth: {oidc: {}}", "unknown key"},
+            {"routes: {sources: [{type: http, url: \"http://127.0.0.1:1/a\", authenticates: true}]}",
+                    "send_password"},
             {"pools: {main: {backends: [\"127.0.0.1:143\"], master: {user: m}}}", "password_file"},
             {"pools: {main: {backends: [\"127.0.0.1:143\"], master: {user: m, password_file: p, style: x}}}",
                     "style"},

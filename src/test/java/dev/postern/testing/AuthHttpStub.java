@@ -37,7 +37,8 @@ public final class AuthHttpStub implements AutoCloseable {
     private sealed interface Answer {
     }
 
-    private record Ok(String server, int port) implements Answer {
+    /** {@code authUser}/{@code authPass}, when not null, go back as Auth-User/Auth-Pass (an authenticating service). */
+    private record Ok(String server, int port, String authUser, String authPass) implements Answer {
     }
 
     private record Refuse(String status, int waitSeconds) implements Answer {
@@ -84,7 +85,17 @@ public final class AuthHttpStub implements AutoCloseable {
 
     /** {@code user} routes to {@code host:port}. */
     public AuthHttpStub route(String user, String host, int port) {
-        answers.put(user, new Ok(host, port));
+        answers.put(user, new Ok(host, port, null, null));
+        return this;
+    }
+
+    /**
+     * {@code user} routes to {@code host:port}, and the answer names what the backend gets instead: Auth-User
+     * {@code authUser} and Auth-Pass {@code authPass} (either may be null: left out). Registers the password as a
+     * secret.
+     */
+    public AuthHttpStub routeAs(String user, String host, int port, String authUser, String authPass) {
+        answers.put(user, new Ok(host, port, authUser, authPass == null ? null : TestSecrets.register(authPass)));
         return this;
     }
 
@@ -145,6 +156,12 @@ public final class AuthHttpStub implements AutoCloseable {
                 exchange.getResponseHeaders().add("Auth-Status", "OK");
                 exchange.getResponseHeaders().add("Auth-Server", ok.server());
                 exchange.getResponseHeaders().add("Auth-Port", Integer.toString(ok.port()));
+                if (ok.authUser() != null) {
+                    exchange.getResponseHeaders().add("Auth-User", ok.authUser());
+                }
+                if (ok.authPass() != null) {
+                    exchange.getResponseHeaders().add("Auth-Pass", ok.authPass());
+                }
                 exchange.sendResponseHeaders(200, -1);
             } else if (answer instanceof Refuse refuse) {
                 exchange.getResponseHeaders().add("Auth-Status", refuse.status());
