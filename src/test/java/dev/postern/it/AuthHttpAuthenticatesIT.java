@@ -46,22 +46,10 @@ class AuthHttpAuthenticatesIT {
 
     @BeforeAll
     static void start() throws Exception {
-        tmp.toFile().setExecutable(true, false);
-        Path masters = tmp.resolve("master-users");
-        Files.writeString(masters, "master:{PLAIN.b64}" + Base64.getEncoder().encodeToString(
-                MASTER_PASSWORD.getBytes(StandardCharsets.UTF_8)) + "\n", StandardCharsets.UTF_8);
-        masters.toFile().setReadable(true, false);
         dovecot = DovecotServer.builder().user(REAL, TestSecrets.register(REAL_PASSWORD))
                 .user(MASTERED, TestSecrets.register("mastered-own-pass-1")).user(TOKEN_USER,
                         TestSecrets.register("token-user-own-pass-2"))
-                .extraConfig("""
-                        passdb {
-                          driver = passwd-file
-                          master = yes
-                          args = %s
-                          pass = yes
-                        }
-                        """.formatted(masters)).start();
+                .masterUser("master", MASTER_PASSWORD).start();
         auth = AuthHttpStub.start()
                 .routeAs(ALIAS, dovecot.host(), dovecot.port(), REAL, REAL_PASSWORD)
                 .routeAs(MASTERED, dovecot.host(), dovecot.port(), null, null)

@@ -57,24 +57,10 @@ class OAuthMasterIT {
 
     @BeforeAll
     static void start() throws Exception {
-        tmp.toFile().setExecutable(true, false);
-        Path masters = tmp.resolve("master-users");
-        Files.writeString(masters, MASTER + ":{PLAIN.b64}" + Base64.getEncoder().encodeToString(
-                MASTER_PASSWORD.getBytes(StandardCharsets.UTF_8)) + "\n", StandardCharsets.UTF_8);
-        masters.toFile().setReadable(true, false);
-        String masterPassdb = """
-                auth_master_user_separator = *
-                passdb {
-                  driver = passwd-file
-                  master = yes
-                  args = %s
-                  pass = yes
-                }
-                """.formatted(masters);
         authzid = DovecotServer.builder().user(ALICE, TestSecrets.register("alice-own-password-31"))
-                .extraConfig(masterPassdb).start();
+                .masterUser(MASTER, MASTER_PASSWORD).start();
         separator = DovecotServer.builder().user(BOB, TestSecrets.register("bob-own-password-32"))
-                .extraConfig(masterPassdb).start();
+                .masterUser(MASTER, MASTER_PASSWORD).start();
         seed(authzid, ALICE, "alice-own-password-31", 1);
         seed(separator, BOB, "bob-own-password-32", 2);
 

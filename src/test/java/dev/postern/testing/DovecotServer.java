@@ -345,8 +345,19 @@ public final class DovecotServer implements AutoCloseable {
         private Path tlsCertificateChain;
         private Path tlsPrivateKey;
         private final List<String> extraConfig = new ArrayList<>();
+        private final Map<String, String> masterUsers = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a master user (a {@code master = yes} passwd-file passdb with {@code pass = yes}): it may log in as
+         * any user, by AUTHENTICATE PLAIN with the user as authzid or by LOGIN {@code user*master}. The password is
+         * registered with {@link TestSecrets}.
+         */
+        public Builder masterUser(String name, String password) {
+            masterUsers.put(name, TestSecrets.register(password));
+            return this;
         }
 
         /**
@@ -429,7 +440,15 @@ public final class DovecotServer implements AutoCloseable {
                 mailUser.own(mail);
                 mailUser.own(home);
                 Path passwd = directory.resolve("passwd");
-                Files.writeString(passwd, passwdFile(), StandardCharsets.UTF_8);
+                Files.writeString(passwd, passwdFile(users), StandardCharsets.UTF_8);
+                String masterSection = "";
+                if (!masterUsers.isEmpty()) {
+                    Path masters = directory.resolve("master-users");
+                    Files.writeString(masters, passwdFile(masterUsers), StandardCharsets.UTF_8);
+                    Files.setPosixFilePermissions(masters, PosixFilePermissions.fromString("rw-r--r--"));
+                    masterSection = "auth_master_user_separator = *\npassdb {\n  driver = passwd-file\n"
+                            + "  master = yes\n  args = " + masters + "\n  pass = yes\n}\n";
+                }
                 // read by the auth process, which runs as Dovecot's internal user
                 Files.setPosixFilePermissions(passwd, PosixFilePermissions.fromString("rw-r--r--"));
                 // the rare clash of the two makes Dovecot fail with "address in use", which start() retries
@@ -438,14 +457,15 @@ public final class DovecotServer implements AutoCloseable {
                 String name = "postern-test-" + ProcessHandle.current().pid() + "-" + INSTANCES.incrementAndGet();
                 DovecotServer server = new DovecotServer(directory, name, capability(), port, tlsPort);
                 Files.writeString(server.configFile,
-                        config(name, directory, passwd, mail, home, mailUser, port, tlsPort), StandardCharsets.UTF_8);
+                        config(name, directory, passwd, mail, home, mailUser, port, tlsPort) + masterSection,
+                        StandardCharsets.UTF_8);
                 return server;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot prepare a Dovecot instance", e);
             }
         }
 
-        private String passwdFile() {
+        private static String passwdFile(Map<String, String> users) {
             StringBuilder out = new StringBuilder();
             users.forEach((name, password) -> out.append(name).append(":{PLAIN.b64}")
                     .append(Base64.getEncoder().encodeToString(password.getBytes(StandardCharsets.UTF_8)))
