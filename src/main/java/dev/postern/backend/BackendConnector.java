@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,8 +117,10 @@ public final class BackendConnector implements BackendGateway {
         if (forBackend != credentials) {
             promise.addListener(f -> forBackend.wipe());
         }
-        router.resolve(typed, session.client(), attempt, credentials::password, credentials.authMethod(),
-                session.secure()).whenComplete((route, error) ->
+        // A user Postern verified has no secret of its own to show a source that wants one (it fails clearly).
+        Supplier<byte[]> secret = credentials.kind() == Credentials.Kind.VERIFIED ? () -> null : credentials::password;
+        router.resolve(typed, session.client(), attempt, secret, credentials.authMethod(), session.secure())
+                .whenComplete((route, error) ->
                 loop.execute(() -> onRoute(session, forBackend, loop, route, error, promise)));
         return promise;
     }
