@@ -87,6 +87,9 @@ public final class BackendConnector implements BackendGateway {
         } else if (!named.isEmpty() && !router.loginKey(named).equals(router.loginKey(user))) {
             LOG.info("[{}] bearer token refused: it belongs to {}, the client named {}", session.id(), user, named);
             promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
+        } else if (Credentials.verified(user).unsendableReason() != null) {
+            LOG.info("[{}] bearer token refused: its user name cannot be sent to a backend", session.id());
+            promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
         } else {
             route(session, Credentials.verified(user), attempt, loop, promise);
         }
@@ -149,6 +152,12 @@ public final class BackendConnector implements BackendGateway {
                 Arrays.fill(verdict.password(), (byte) 0);
             }
             promise.addListener(f -> vouched.wipe());
+            String unsendable = vouched.unsendableReason();
+            if (unsendable != null) {
+                promise.tryFailure(new ProxyFailureException(ProxyFailure.AUTH_TEMPFAIL,
+                        "the route source's Auth-User/Auth-Pass cannot be sent to a backend: " + unsendable));
+                return;
+            }
             new RoutedLogin(session, vouched, b.order(), loop, step, router.health(), caps, promise).start();
         } else if (route instanceof RouteDecision.Backends b) {
             new RoutedLogin(session, credentials, b.order(), loop, step, router.health(), caps, promise).start();
