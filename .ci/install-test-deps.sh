@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Postern's build and tests need on a fresh Debian 12 / Ubuntu machine: a JDK 17+, Maven, Dovecot
 # (imapd) for the integration tests' real IMAP backends, HAProxy as the load balancer in front of Postern,
-# headless Chromium for the admin status page, and curl, python3, openssl and testssl.sh for the
-# client-side and TLS checks. Idempotent and quick when everything is already there: apt runs only for what is
+# headless Chromium for the admin status page, curl, python3, openssl and testssl.sh for the client-side and TLS
+# checks, and lintian, systemd-analyze and dpkg for the Debian package's test. Idempotent and quick when everything is already there: apt runs only for what is
 # missing. Runs as root, or through sudo otherwise.
 #
 # The tests start their own Dovecot instances (own config, run dir and loopback ports, see
@@ -23,6 +23,10 @@ checks=(
   "update-ca-certificates:ca-certificates"
   "/usr/sbin/haproxy:haproxy"
   "/usr/bin/chromium:chromium"
+  "lintian:lintian"
+  "systemd-analyze:systemd"
+  "dpkg-deb:dpkg"
+  "useradd:passwd"
 )
 
 have() {
