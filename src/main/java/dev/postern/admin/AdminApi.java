@@ -31,6 +31,15 @@ final class AdminApi {
         this.reloads = reloads;
     }
 
+    /** Set by POST /drain: /ready says 503 so a load balancer sends new clients elsewhere; sessions go on. */
+    private volatile boolean draining;
+
+    /** POST /drain and /undrain: this instance's readiness, and how many sessions it still holds. */
+    Response drainInstance(boolean on) {
+        draining = on;
+        return Response.json(200, Map.of("draining", on, "sessions", server.sessionCount()));
+    }
+
     Response health() {
         return Response.json(200, Map.of("status", "alive"));
     }
@@ -38,6 +47,9 @@ final class AdminApi {
     /** Listeners bound and every pool with a usable backend; else 503 and why. */
     Response ready() {
         List<String> reasons = new ArrayList<>();
+        if (draining) {
+            reasons.add("draining (POST /drain): new clients should go to another instance");
+        }
         if (!server.listenersBound()) {
             reasons.add("a listener is not bound");
         }

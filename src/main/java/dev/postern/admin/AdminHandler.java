@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * One admin connection: checks the bearer token (every path but {@code /health}; compared in constant time, never
- * logged), routes method and path to {@link AdminApi}, writes the answer. Answers that wait (a route lookup, a
+ * One admin connection: checks the bearer token (every path but the probes {@code /health} and {@code /ready};
+ * compared in constant time, never logged), routes method and path to {@link AdminApi}, writes the answer. Answers that wait (a route lookup, a
  * reload) are written from the connection's event loop when they are ready.
  */
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
@@ -44,7 +44,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             write(ctx, Response.error(400, "malformed request"), false);
             return;
         }
-        if (token != null && !path.equals("/health") && !authorized(request)) {
+        // Probes carry no token: /health and /ready say only whether Postern is up and should get clients.
+        if (token != null && !path.equals("/health") && !path.equals("/ready") && !authorized(request)) {
             write(ctx, Response.error(401, "a valid 'Authorization: Bearer <token>' is required"), keepAlive);
             return;
         }
@@ -70,6 +71,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             case "/backends/drain" -> post ? api.drain(query, true) : null;
             case "/backends/undrain" -> post ? api.drain(query, false) : null;
             case "/routes/flush" -> post ? api.flush(query) : null;
+            case "/drain" -> post ? api.drainInstance(true) : null;
+            case "/undrain" -> post ? api.drainInstance(false) : null;
             case "/routes/lookup", "/reload" -> null;
             default -> Response.error(404, "no such endpoint: " + path);
         };

@@ -6,7 +6,7 @@ import java.util.Locale;
 /**
  * {@code admin:}: the operators' HTTP API (metrics, health, sessions, backends, routes, reload, status page).
  *
- * @param tokenFile a file holding the bearer token every endpoint but {@code /health} asks for; null for none, which
+ * @param tokenFile a file holding the bearer token every endpoint but {@code /health} and {@code /ready} asks for; null for none, which
  *                  only a loopback {@code bind} may go without
  */
 public record AdminConfig(HostPort bind, Path tokenFile) {

@@ -121,13 +121,30 @@ class AdminApiIT {
     }
 
     @Test
-    void everyEndpointButHealthWantsTheToken() throws Exception {
+    void drainingTheInstanceMakesItNotReadyWhileItsSessionsGoOn() throws Exception {
+        try (RawImapClient c = loggedIn("127.0.0.71")) {
+            HttpResponse<String> drain = call("POST", "/drain", TOKEN);
+            assertEquals(200, drain.statusCode());
+            assertTrue(drain.body().replace(" ", "").contains("\"sessions\":1"), drain.body());
+            HttpResponse<String> ready = call("GET", "/ready", null);
+            assertEquals(503, ready.statusCode());
+            assertTrue(ready.body().contains("draining"), ready.body());
+            assertTrue(RawImapClient.tagged(c.command("n", "NOOP")).startsWith("n OK"), "the session goes on");
+            assertEquals(200, call("POST", "/undrain", TOKEN).statusCode());
+            assertEquals(200, call("GET", "/ready", null).statusCode());
+        }
+    }
+
+    @Test
+    void everyEndpointButTheProbesWantsTheToken() throws Exception {
         assertEquals(200, call("GET", "/health", null).statusCode());
-        for (String path : new String[] {"/sessions", "/metrics", "/", "/backends", "/ready"}) {
+        assertEquals(200, call("GET", "/ready", null).statusCode(), "a Kubernetes probe carries no token");
+        for (String path : new String[] {"/sessions", "/metrics", "/", "/backends"}) {
             assertEquals(401, call("GET", path, null).statusCode(), path);
             assertEquals(401, call("GET", path, "wrong-token").statusCode(), path);
         }
         assertEquals(401, call("POST", "/reload", null).statusCode());
+        assertEquals(401, call("POST", "/drain", null).statusCode());
         assertEquals(404, call("GET", "/nothing", TOKEN).statusCode());
         assertEquals(405, call("GET", "/reload", TOKEN).statusCode());
     }
