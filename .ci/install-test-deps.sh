@@ -2,7 +2,8 @@
 # Installs what Postern's build and tests need on a fresh Debian 12 / Ubuntu machine: a JDK 17+, Maven, Dovecot
 # (imapd) for the integration tests' real IMAP backends, HAProxy as the load balancer in front of Postern,
 # headless Chromium for the admin status page, curl, python3, openssl and testssl.sh for the client-side and TLS
-# checks, and lintian, systemd-analyze and dpkg for the Debian package's test. Idempotent and quick when everything is already there: apt runs only for what is
+# checks, lintian, systemd-analyze and dpkg for the Debian package's test, and podman, runc and mmdebstrap for
+# the container image's (its bases are made from the Debian packages: no registry is needed). Idempotent and quick when everything is already there: apt runs only for what is
 # missing. Runs as root, or through sudo otherwise.
 #
 # The tests start their own Dovecot instances (own config, run dir and loopback ports, see
@@ -27,6 +28,9 @@ checks=(
   "systemd-analyze:systemd"
   "dpkg-deb:dpkg"
   "useradd:passwd"
+  "podman:podman"
+  "runc:runc"
+  "mmdebstrap:mmdebstrap"
 )
 
 have() {
