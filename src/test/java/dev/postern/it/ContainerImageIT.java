@@ -11,9 +11,6 @@ import dev.postern.testing.Ports;
 import dev.postern.testing.RawImapClient;
 import dev.postern.testing.TestSecrets;
 import dev.postern.tls.SelfSignedCertificates;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,16 +101,7 @@ class ContainerImageIT {
         ClientProcess.Result started = podman(Duration.ofMinutes(2), run.toArray(String[]::new));
         assertEquals(0, started.exit(), started::describe);
         await("Postern in the container listening").atMost(Duration.ofSeconds(60))
-                .until(() -> accepts(imaps) && accepts(admin));
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+                .until(() -> Ports.accepts(imaps) && Ports.accepts(admin));
     }
 
     @AfterAll

@@ -22,4 +22,14 @@ public final class Ports {
             throw new UncheckedIOException("no free loopback port", e);
         }
     }
+
+    /** True when something on 127.0.0.1 accepts a connection on {@code port} within half a second. */
+    public static boolean accepts(int port) {
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress("127.0.0.1", port), 500);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
 }

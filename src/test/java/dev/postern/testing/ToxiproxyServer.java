@@ -7,8 +7,6 @@ import eu.rekawek.toxiproxy.model.Toxic;
 import eu.rekawek.toxiproxy.ToxiproxyClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,22 +47,13 @@ public final class ToxiproxyServer implements AutoCloseable {
             Process process = new ProcessBuilder(binary().toString(), "-host", "127.0.0.1", "-port",
                     Integer.toString(port)).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            await().atMost(Duration.ofSeconds(15)).until(() -> !process.isAlive() || accepts(port));
+            await().atMost(Duration.ofSeconds(15)).until(() -> !process.isAlive() || Ports.accepts(port));
             if (!process.isAlive()) {
                 throw new IllegalStateException("toxiproxy-server exited with " + process.exitValue());
             }
             return new ToxiproxyServer(process, new ToxiproxyClient("127.0.0.1", port));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 
