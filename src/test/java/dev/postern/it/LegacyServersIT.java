@@ -38,8 +38,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Dovecot configured the ways legacy servers behave, each fronted by Postern with TLS enforced towards clients, and
- * real clients through both of Postern's TLS listeners: plaintext only with AUTH=PLAIN and SASL-IR (as the test
- * Dovecot always is), no SASL-IR, LOGINDISABLED until STARTTLS (Postern upgrades the backend connection), and an
+ * real clients (curl, Python's imaplib, Jakarta Mail) through both of Postern's TLS listeners: plaintext only
+ * with AUTH=PLAIN and SASL-IR (as the test Dovecot always is), no SASL-IR, LOGINDISABLED until STARTTLS (Postern upgrades the backend connection), and an
  * 8-bit password. (A Dovecot without AUTH=PLAIN also refuses the LOGIN command, so "LOGIN only" needs another
  * server; Postern's LOGIN path is covered byte for byte in BackendLoginHandlerTest.) Each cell logs in, lists,
  * selects, fetches a seeded message with an 8-bit body byte-identical, appends, and logs out. The cells that ran are
@@ -50,7 +50,7 @@ class LegacyServersIT {
     private static final byte[] SEED = ("Subject: seeded\r\nContent-Type: text/plain; charset=utf-8\r\n"
             + "Content-Transfer-Encoding: 8bit\r\n\r\nGr\u00fc\u00dfe aus K\u00f6ln, \u65e5\u672c\u8a9e.\r\n")
             .getBytes(StandardCharsets.UTF_8);
-    private static final List<String> CLIENTS = List.of("imaplib", "jakarta");
+    private static final List<String> CLIENTS = List.of("curl", "imaplib", "jakarta");
     private static final Map<String, String> RESULTS = new TreeMap<>();
 
     private record Backend(String name, DovecotServer dovecot, PosternHarness postern, String password) {
@@ -144,8 +144,9 @@ class LegacyServersIT {
     @AfterAll
     static void stop() throws Exception {
         BACKENDS.values().forEach(b -> Quietly.closeAll(b.postern(), b.dovecot()));
-        StringBuilder md = new StringBuilder("| backend (Dovecot " + ClientProcess.run(tmp, List.of("/usr/sbin/dovecot", "--version"), Map.of(),
-                PROCESS_TIMEOUT).stdout().strip() + ") | client | "
+        String dovecotVersion = ClientProcess.run(tmp, List.of("/usr/sbin/dovecot", "--version"), Map.of(),
+                PROCESS_TIMEOUT).stdout().strip();
+        StringBuilder md = new StringBuilder("| backend (Dovecot " + dovecotVersion + ") | client | "
                 + "listener | result |\n|---|---|---|---|\n");
         RESULTS.forEach((cell, result) -> md.append("| ").append(cell.replace("\t", " | ")).append(" | ")
                 .append(result).append(" |\n"));
@@ -154,7 +155,8 @@ class LegacyServersIT {
 
     static List<Arguments> cells() {
         List<Arguments> cells = new ArrayList<>();
-        for (String backend : List.of("plaintext, AUTH=PLAIN, SASL-IR", "plaintext, no SASL-IR", "LOGINDISABLED until STARTTLS", "plaintext, 8-bit password")) {
+        for (String backend : List.of("plaintext, AUTH=PLAIN, SASL-IR", "plaintext, no SASL-IR",
+                "LOGINDISABLED until STARTTLS", "plaintext, 8-bit password")) {
             for (String client : CLIENTS) {
                 for (ClientListener listener : ClientListener.values()) {
                     cells.add(Arguments.of(backend, client, listener));
@@ -172,15 +174,60 @@ class LegacyServersIT {
         String user = user(client, listener);
         String cell = backendName + "\t" + client + " " + clientVersion(client) + "\t" + listener.name();
         RESULTS.put(cell, "FAIL");
-        String fetched = client.equals("imaplib") ? imaplib(backend, listener, user)
-                : jakarta(backend, listener, user);
+        String fetched = switch (client) {
+            case "curl" -> curl(backend, listener, user);
+            case "imaplib" -> imaplib(backend, listener, user);
+            default -> jakarta(backend, listener, user);
+        };
         assertEquals(sha256(SEED), fetched, "the seeded message byte-identical");
         RESULTS.put(cell, "pass");
     }
 
     private static String clientVersion(String client) {
-        return client.equals("imaplib") ? "(Python " + pythonVersion() + ")"
-                : "(Angus Mail " + angusVersion() + ")";
+        return switch (client) {
+            case "curl" -> "(" + curlVersion() + ")";
+            case "imaplib" -> "(Python " + pythonVersion() + ")";
+            default -> "(Angus Mail " + angusVersion() + ")";
+        };
+    }
+
+    private static String curlVersion() {
+        try {
+            String[] first = ClientProcess.run(tmp, List.of("curl", "--version"), Map.of(), PROCESS_TIMEOUT)
+                    .stdout().split(" ", 3);
+            return first[0] + " " + first[1];
+        } catch (Exception e) {
+            return "curl ?";
+        }
+    }
+
+    /**
+     * curl: LIST (the root URL), the seeded message by UID into a file, an APPEND by upload. Credentials go in a
+     * config file, never the command line.
+     */
+    private static String curl(Backend backend, ClientListener listener, String user) throws Exception {
+        Path config = Files.createTempFile(tmp, "curl-", ".conf");
+        Files.writeString(config, "user = \"" + user + ":" + backend.password() + "\"\ninsecure\nsilent\n"
+                + "show-error\n" + (listener == ClientListener.STARTTLS ? "ssl-reqd\n" : ""), StandardCharsets.UTF_8);
+        String base = (listener == ClientListener.IMPLICIT_TLS ? "imaps" : "imap") + "://127.0.0.1:"
+                + listener.port(backend.postern()) + "/";
+        ClientProcess.Result list = ClientProcess.run(tmp, List.of("curl", "--config", config.toString(), base),
+                Map.of(), PROCESS_TIMEOUT);
+        assertEquals(0, list.exit(), list::describe);
+        assertTrue(list.stdout().contains("INBOX"), list::describe);
+        Path fetched = tmp.resolve(user + "-" + Math.abs(backend.name().hashCode()) + ".eml");
+        ClientProcess.Result fetch = ClientProcess.run(tmp, List.of("curl", "--config", config.toString(), "-o",
+                fetched.toString(), base + "INBOX;UID=1"), Map.of(), PROCESS_TIMEOUT);
+        assertEquals(0, fetch.exit(), fetch::describe);
+        Path upload = tmp.resolve("curl-append.eml");
+        Files.write(upload, "Subject: appended\r\n\r\nby curl\r\n".getBytes(StandardCharsets.US_ASCII));
+        ClientProcess.Result append = ClientProcess.run(tmp, List.of("curl", "--config", config.toString(), "-T",
+                upload.toString(), base + "INBOX"), Map.of(), PROCESS_TIMEOUT);
+        assertEquals(0, append.exit(), append::describe);
+        for (ClientProcess.Result r : List.of(list, fetch, append)) {
+            assertTrue(r.keeps(backend.password()), "curl printed the password");
+        }
+        return sha256(Files.readAllBytes(fetched));
     }
 
     private static String angusVersion() {
