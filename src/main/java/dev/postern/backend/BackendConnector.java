@@ -87,11 +87,14 @@ public final class BackendConnector implements BackendGateway {
         } else if (!named.isEmpty() && !router.loginKey(named).equals(router.loginKey(user))) {
             LOG.info("[{}] bearer token refused: it belongs to {}, the client named {}", session.id(), user, named);
             promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
-        } else if (Credentials.verified(user).unsendableReason() != null) {
-            LOG.info("[{}] bearer token refused: its user name cannot be sent to a backend", session.id());
-            promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
         } else {
-            route(session, Credentials.verified(user), attempt, loop, promise);
+            Credentials verified = Credentials.verified(user);
+            if (verified.unsendableReason() != null) {
+                LOG.info("[{}] bearer token refused: its user name cannot be sent to a backend", session.id());
+                promise.trySuccess(new LoginResult.Rejected(ProxyFailure.AUTH_REJECTED.clientText()));
+            } else {
+                route(session, verified, attempt, loop, promise);
+            }
         }
     }
 

@@ -56,8 +56,7 @@ public final class Router {
      */
     public CompletableFuture<RouteDecision> resolve(String typedName, InetSocketAddress client, int attempt,
                                                     Supplier<byte[]> password, String method, boolean secure) {
-        LookupRequest request = new LookupRequest(names.key(typedName), cache.needsPassword() ? password.get() : null,
-                client, attempt, method, secure);
+        LookupRequest request = request(typedName, client, attempt, password, method, secure);
         CompletableFuture<RouteDecision> decision;
         try {
             decision = resolve(request);
@@ -71,8 +70,10 @@ public final class Router {
     }
 
     /** What the sources are asked for a login. */
-    LookupRequest request(String typedName, InetSocketAddress client, int attempt, Supplier<byte[]> password) {
-        return new LookupRequest(names.key(typedName), cache.needsPassword() ? password.get() : null, client, attempt);
+    LookupRequest request(String typedName, InetSocketAddress client, int attempt, Supplier<byte[]> password,
+                          String method, boolean secure) {
+        return new LookupRequest(names.key(typedName), cache.needsPassword() ? password.get() : null, client, attempt,
+                method, secure);
     }
 
     /** The route key of a login name as typed: what counts as one user (cache, rendezvous, sessions, penalties). */
