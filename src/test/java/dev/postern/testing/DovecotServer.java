@@ -55,7 +55,7 @@ import org.awaitility.core.ConditionTimeoutException;
  * CAPABILITY lists (pre- and post-login) so tests can tell backends apart. Dovecot's default
  * {@code auth_username_format = %Lu} stays: login names are matched in lower case.
  */
-public final class DovecotServer implements AutoCloseable {
+public final class DovecotServer implements ImapBackend {
 
     /** The unprivileged system user that owns every instance's maildirs. */
     public static final String MAIL_USER = "postern-mail";
