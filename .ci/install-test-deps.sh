@@ -3,7 +3,9 @@
 # (imapd) for the integration tests' real IMAP backends, HAProxy as the load balancer in front of Postern,
 # headless Chromium for the admin status page, curl, python3, openssl and testssl.sh for the client-side and TLS
 # checks, lintian, systemd-analyze and dpkg for the Debian package's test, and podman, runc and mmdebstrap for
-# the container image's (its bases are made from the Debian packages: no registry is needed). Idempotent and quick when everything is already there: apt runs only for what is
+# the container image's (its bases are made from the Debian packages: no registry is needed), and for the interop
+# matrix (LegacyServersIT) fetchmail, isync (mbsync), offlineimap3 and neomutt, plus two Debian roots with Cyrus IMAP
+# and Courier IMAP (.ci/legacy-roots.sh: their packages conflict with dovecot-imapd, so they are not installed here). Idempotent and quick when everything is already there: apt runs only for what is
 # missing. Runs as root, or through sudo otherwise.
 #
 # The tests start their own Dovecot instances (own config, run dir and loopback ports, see
@@ -31,6 +33,11 @@ checks=(
   "podman:podman"
   "runc:runc"
   "mmdebstrap:mmdebstrap"
+  "fetchmail:fetchmail"
+  "mbsync:isync"
+  "offlineimap:offlineimap3"
+  "neomutt:neomutt"
+  "unshare:util-linux"
 )
 
 have() {
@@ -79,8 +86,13 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
   as_root=(sudo)
 fi
 
+legacy_roots() {
+  "${as_root[@]}" bash "$(dirname "$0")/legacy-roots.sh"
+}
+
 if [ "${#missing[@]}" -eq 0 ]; then
   toxiproxy
+  legacy_roots
   echo "install-test-deps: everything is installed"
   exit 0
 fi
@@ -110,4 +122,5 @@ for check in "${checks[@]}"; do
   fi
 done
 toxiproxy
+legacy_roots
 echo "install-test-deps: done"

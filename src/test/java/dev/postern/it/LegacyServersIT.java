@@ -103,12 +103,18 @@ class LegacyServersIT {
 
         DovecotServer normal = dovecotUsers(plain).tls(leaf.chainFile(), leaf.keyFile()).start();
         add("Dovecot: STARTTLS and imaps (Postern: implicit TLS)", dovecot, normal, normal.host() + ":"
-                + normal.tlsPort(), "{mode: implicit, ca: " + ca1 + "}", plain, "", plainOpener(normal));
+                + normal.tlsPort(), "{mode: implicit, ca: " + ca1 + "}", plain, "", plainOpener(normal),
+                List.of("AUTH=PLAIN"),
+                List.of("LOGINDISABLED"));
         DovecotServer sasl = dovecotUsers(plain).start();
-        add("Dovecot: plaintext only, AUTH=PLAIN, SASL-IR", dovecot, sasl, null, null, plain, "", plainOpener(sasl));
+        add("Dovecot: plaintext only, AUTH=PLAIN, SASL-IR", dovecot, sasl, null, null, plain, "", plainOpener(sasl),
+                List.of("AUTH=PLAIN", "SASL-IR"),
+                List.of("STARTTLS"));
         DovecotServer noSaslIr = dovecotUsers(plain).extraConfig("imap_capability = IMAP4rev1 LITERAL+ ID IDLE "
                 + "UIDPLUS NAMESPACE " + DovecotServer.CAPABILITY_PREFIX).start();
-        add("Dovecot: plaintext only, no SASL-IR", dovecot, noSaslIr, null, null, plain, "", plainOpener(noSaslIr));
+        add("Dovecot: plaintext only, no SASL-IR", dovecot, noSaslIr, null, null, plain, "", plainOpener(noSaslIr),
+                List.of("AUTH=PLAIN"),
+                List.of("SASL-IR", "STARTTLS"));
         // Dovecot counts a client on its own address (127.0.0.1 to 127.0.0.1) as secure and never says
         // LOGINDISABLED to it: this backend also listens on 127.0.0.2, where Postern (from 127.0.0.1) is not
         int untrusted = Ports.closedPort();
@@ -117,27 +123,36 @@ class LegacyServersIT {
                         + "  inet_listener imap-untrusted {\n    address = 127.0.0.2\n    port = " + untrusted
                         + "\n  }\n}").start();
         add("Dovecot: LOGINDISABLED until STARTTLS", dovecot, loginDisabled, "127.0.0.2:" + untrusted,
-                "{mode: starttls, ca: " + ca1 + "}", plain, "", plainOpener(loginDisabled));
+                "{mode: starttls, ca: " + ca1 + "}", plain, "", plainOpener(loginDisabled),
+                List.of("STARTTLS", "LOGINDISABLED"),
+                List.of("AUTH=PLAIN"));
         DovecotServer eight = dovecotUsers(eightBit).start();
-        add("Dovecot: plaintext only, 8-bit password", dovecot, eight, null, null, eightBit, "", plainOpener(eight));
+        add("Dovecot: plaintext only, 8-bit password", dovecot, eight, null, null, eightBit, "", plainOpener(eight),
+                List.of("AUTH=PLAIN"),
+                List.of("STARTTLS"));
 
         String cyrus = "Cyrus IMAP " + ChrootedVersion.cyrus();
         CyrusServer cyrusTls = users(CyrusServer.builder()::user, plain).tls(leaf.chainFile(), leaf.keyFile())
                 .start();
         add("Cyrus: STARTTLS and imaps, no plaintext login (Postern: STARTTLS)", cyrus, cyrusTls, null,
                 "{mode: starttls, ca: " + ca1 + "}", plain, "", () -> RawImapClient.tls(cyrusTls.host(),
-                        cyrusTls.tlsPort()));
+                        cyrusTls.tlsPort()), List.of("STARTTLS", "LOGINDISABLED"),
+                List.of("AUTH=PLAIN"));
         CyrusServer cyrusPlain = users(CyrusServer.builder()::user, plain).start();
-        add("Cyrus: plaintext only", cyrus, cyrusPlain, null, null, plain, "", plainOpener(cyrusPlain));
+        add("Cyrus: plaintext only", cyrus, cyrusPlain, null, null, plain, "", plainOpener(cyrusPlain),
+                List.of("AUTH=PLAIN", "SASL-IR"),
+                List.of("STARTTLS"));
 
         String courier = "Courier IMAP " + ChrootedVersion.courier();
         CourierServer courierTls = users(CourierServer.builder()::user, plain).tls(leaf.chainFile(), leaf.keyFile())
                 .start();
         add("Courier: STARTTLS (Postern: STARTTLS)", courier, courierTls, null, "{mode: starttls, ca: " + ca1 + "}",
-                plain, "INBOX.", plainOpener(courierTls));
+                plain, "INBOX.", plainOpener(courierTls), List.of("STARTTLS"),
+                List.of("AUTH=PLAIN", "LOGINDISABLED"));
         CourierServer courierPlain = users(CourierServer.builder()::user, plain).start();
         add("Courier: plaintext only, LOGIN command only (no AUTH=)", courier, courierPlain, null, null, plain,
-                "INBOX.", plainOpener(courierPlain));
+                "INBOX.", plainOpener(courierPlain), List.of("IMAP4rev1"),
+                List.of("AUTH=PLAIN", "AUTH=LOGIN", "STARTTLS"));
     }
 
     /** Package versions of the chrooted servers, read once. */
@@ -183,8 +198,18 @@ class LegacyServersIT {
 
     /** Fronts a started server with its own Postern (TLS enforced towards clients, as always). */
     private static void add(String name, String software, ImapBackend server, String address, String tlsYaml,
-                            String password, String prefix, Opener direct) {
+                            String password, String prefix, Opener direct, List<String> has, List<String> lacks)
+            throws IOException {
         String backend = address != null ? address : server.host() + ":" + server.port();
+        // the greeting Postern meets has and lacks what the configuration's name says
+        String[] hostPort = backend.split(":");
+        try (RawImapClient c = tlsYaml != null && tlsYaml.contains("implicit")
+                ? RawImapClient.tls(hostPort[0], Integer.parseInt(hostPort[1]))
+                : RawImapClient.plain(hostPort[0], Integer.parseInt(hostPort[1]))) {
+            List<String> capabilities = List.of(c.readLine().split("[ \\[\\]]+"));
+            assertTrue(capabilities.containsAll(has), name + ": " + capabilities);
+            assertTrue(lacks.stream().noneMatch(capabilities::contains), name + ": " + capabilities);
+        }
         PosternHarness postern = PosternHarness.startWithYaml("pools:\n  main:\n    backends: [\"" + backend
                 + "\"]\n" + (tlsYaml == null ? "" : "    tls: " + tlsYaml + "\n") + "routes:\n  default_pool: main\n"
                 + "limits: {failure_delay: 0s}\n");
@@ -201,8 +226,8 @@ class LegacyServersIT {
         RESULTS.forEach((row, results) -> md.append("| ").append(row.replace("\t", " | ")).append(" | ")
                 .append(results[0] == null ? "not run" : results[0]).append(" | ")
                 .append(results[1] == null ? "not run" : results[1]).append(" |\n"));
-        CHANGED_BY_SERVER.forEach(b -> md.append("\n").append(b).append(": the server itself returns a seeded "
-                + "message otherwise than it was appended; the clients get exactly what it returns.\n"));
+        CHANGED_BY_SERVER.forEach(note -> md.append("\n").append(note).append("; the clients get exactly what it "
+                + "returns.\n"));
         md.append("\nWhat each client does in a cell:\n\n");
         CLIENTS.forEach(c -> md.append("- ").append(c.name()).append(": ").append(c.steps()).append('\n'));
         Files.writeString(Path.of("target/interop-matrix.md"), md.toString(), StandardCharsets.UTF_8);
@@ -321,11 +346,13 @@ class LegacyServersIT {
                     assertTrue(RawImapClient.tagged(c.readUntilTagged("f")).startsWith("f OK"));
                 }
             }
-            for (byte[] seeded : List.of(SEED, FOLDER_SEED, ATTACHMENT)) {
-                if (messages.stream().noneMatch(m -> java.util.Arrays.equals(m, seeded))) {
-                    CHANGED_BY_SERVER.add(backend.name());
-                }
-            }
+            Map.of(SEED, "8-bit body", ATTACHMENT, "5 MiB attachment", FOLDER_SEED, "8-bit Subject header")
+                    .forEach((seeded, what) -> {
+                        if (messages.stream().noneMatch(m -> java.util.Arrays.equals(m, seeded))) {
+                            CHANGED_BY_SERVER.add(backend.name() + ": the server itself returns the message with the "
+                                    + what + " otherwise than it was appended");
+                        }
+                    });
             return messages;
         }
     }

@@ -125,7 +125,8 @@ public final class ChrootedServer implements AutoCloseable {
         mounts.append("exec chroot '").append(root).append("' /bin/sh -c \"$1\"\n");
         // a session of its own: Courier's authdaemond signals its whole process group when it stops, which would
         // otherwise be the test JVM's (and Maven's)
-        List<String> command = new ArrayList<>(List.of("setsid", "--wait", "unshare", "--mount", "--propagation", "private", "sh", "-c",
+        List<String> command = new ArrayList<>(List.of("setsid", "--wait", "unshare", "--mount", "--propagation",
+                "private", "sh", "-c",
                 mounts.toString(), "chrooted", script));
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
@@ -153,7 +154,7 @@ public final class ChrootedServer implements AutoCloseable {
         }
     }
 
-    /** Stops the server and every process it started (they are its descendants), by process id; deletes the instance. */
+    /** Stops the server and what it started (its descendants), by process id, and deletes the instance directory. */
     @Override
     public void close() {
         stop();

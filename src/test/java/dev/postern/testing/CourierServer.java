@@ -67,6 +67,26 @@ public final class CourierServer implements ImapBackend {
         server.close();
     }
 
+    /**
+     * The key as SEC 1 ({@code EC PRIVATE KEY}) with its public key: GnuTLS 3.7, which couriertls uses, cannot load
+     * a PKCS#8 EC key without the optional public key, which is how the JDK writes them ("ASN1 parser: Element was
+     * not found", and every handshake fails after the certificate).
+     */
+    private static String sec1(Path privateKeyPem) throws IOException {
+        Process p = new ProcessBuilder("openssl", "ec", "-in", privateKeyPem.toString())
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+        try {
+            if (p.waitFor() != 0 || !out.contains("BEGIN EC PRIVATE KEY")) {
+                throw new IllegalStateException("openssl ec could not rewrite " + privateKeyPem);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        return out;
+    }
+
     /** Users and TLS; {@link #start()} writes the instance and starts authdaemond and couriertcpd. */
     public static final class Builder {
         private final Map<String, String> users = new LinkedHashMap<>();
@@ -118,7 +138,7 @@ public final class CourierServer implements ImapBackend {
                 setup.append("makeuserdb\nrm -r ").append(in).append("/users\nchown -R courier:courier ")
                         .append(in).append("/home\n");
                 if (certificateChain != null) {
-                    Files.writeString(dir.resolve("courier.pem"), Files.readString(privateKey)
+                    Files.writeString(dir.resolve("courier.pem"), sec1(privateKey)
                             + Files.readString(certificateChain));
                     setup.append("chown courier ").append(in).append("/courier.pem\nchmod 600 ").append(in)
                             .append("/courier.pem\n");

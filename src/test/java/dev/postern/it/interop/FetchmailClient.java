@@ -76,7 +76,8 @@ public final class FetchmailClient implements InteropClient {
         String tls = cell.implicitTls() ? "ssl" : "sslproto 'tls1.2+'";
         Files.writeString(rc, "set no syslog\nset no bouncemail\nset invisible\nset idfile \""
                 + cell.work().resolve("fetchids") + "\"\npoll 127.0.0.1 service " + cell.port()
-                + " protocol IMAP auth password timeout 30\n  user \"" + cell.user() + "\" there with password \"" + password + "\" is root here\n"
+                + " protocol IMAP auth password timeout 30\n  user \"" + cell.user() + "\" there with password \""
+                + password + "\" is root here\n"
                 + "  folder " + folders + "\n  keep " + extra + " no rewrite " + tls + " no sslcertck\n"
                 + "  mda \"" + mda + "\"\n", StandardCharsets.UTF_8);
         Files.setPosixFilePermissions(rc, PosixFilePermissions.fromString("rw-------"));
