@@ -56,7 +56,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * a 5 MiB attachment in INBOX and an 8-bit message in a folder named Grüße (modified UTF-7 on the wire); each cell
  * runs what its client does (see {@link InteropClient#steps}), compares what it fetched byte for byte (line ends as
  * the client's local mailbox keeps them), checks at the server that its APPEND arrived, and that IDLE saw a message
- * delivered behind the client's back. The cells that ran are written to {@code target/interop-matrix.md}.
+ * delivered behind the client's back. Before a backend's cells, the greeting Postern meets is checked to have and lack
+ * what the configuration's name says. The cells that ran are written to {@code target/interop-matrix.md}.
  */
 class LegacyServersIT {
     private static final byte[] SEED = message("seeded", "Gr\u00fc\u00dfe aus K\u00f6ln, \u65e5\u672c\u8a9e.");
