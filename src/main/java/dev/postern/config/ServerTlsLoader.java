@@ -22,6 +22,14 @@ final class ServerTlsLoader {
         if (needed && tls.key() == null) {
             node.problem("key", "missing (a listener uses TLS; expected: path to a PEM private key)");
         }
+        if (tls != null && !tls.groups().isEmpty()) {
+            if ("jdk".equals(tls.provider())) {
+                node.problem("groups", "needs provider openssl (the JDK provider of Java 17 cannot order groups)");
+            }
+            if (tls.groups().stream().distinct().count() != tls.groups().size()) {
+                node.problem("groups", tls.groups() + " names a group twice");
+            }
+        }
         return tls;
     }
 

@@ -14,11 +14,21 @@ import java.util.Map;
  * @param extraCertificates more default certificates of other key types (an RSA one beside an ECDSA one)
  * @param sni certificates chosen by the server name the client asks for
  * @param provider "openssl" (BoringSSL through netty-tcnative; the default) or "jdk"
+ * @param groups key-exchange groups offered, in order of preference; empty: BoringSSL's own list, which puts the
+ *     post-quantum hybrid X25519MLKEM768 first (openssl provider only)
  * @param sessions session resumption settings
  * @param reloadInterval how often certificate and key files are checked for changes
  */
 public record TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing, List<CertificatePair> extraCertificates,
-                        List<SniEntry> sni, String provider, SessionConfig sessions, Duration reloadInterval) {
+                        List<SniEntry> sni, String provider, List<String> groups, SessionConfig sessions,
+                        Duration reloadInterval) {
+
+    /**
+     * Key-exchange group names BoringSSL accepts for {@code tls.groups}; X25519MLKEM768 is the post-quantum hybrid
+     * (ML-KEM-768 with X25519) that BoringSSL offers and prefers by default.
+     */
+    public static final List<String> KNOWN_GROUPS = List.of("X25519MLKEM768", "X25519", "P-256", "P-384", "P-521",
+            "secp256r1", "prime256v1", "secp384r1", "secp521r1");
 
     /** {@code tls:}; whether certificate and key are required depends on the listeners ({@link ServerTlsLoader}). */
     static final ConfigSection<TlsConfig> SECTION = ConfigSection.of(TlsConfig.class,
@@ -28,11 +38,13 @@ public record TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing,
             ConfigKey.custom("certificates", List.class, List.of(), ServerTlsLoader::pairs).into("extraCertificates"),
             ConfigKey.custom("sni", List.class, List.of(), ServerTlsLoader::sni),
             ConfigKey.oneOf("provider", List.of("openssl", "jdk")),
+            ConfigKey.list("groups", TlsConfig::group),
             ConfigKey.section("sessions", SessionConfig.SECTION),
             ConfigKey.duration("reload_interval", Duration.ofSeconds(5), Duration.ofMillis(10)));
 
     public TlsConfig {
         extraCertificates = List.copyOf(extraCertificates);
+        groups = List.copyOf(groups);
         sni = List.copyOf(sni);
     }
 
@@ -42,6 +54,12 @@ public record TlsConfig(Path certificate, Path key, boolean selfSignedIfMissing,
      */
     public static TlsConfig of(Map<String, ?> values) {
         return ConfigNode.strict("tls", values, node -> ServerTlsLoader.read(node, false));
+    }
+
+    private static String group(String name) {
+        return KNOWN_GROUPS.stream().filter(g -> g.equalsIgnoreCase(name.strip())).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("'" + name + "' is not a key-exchange group "
+                        + "(expected one of " + KNOWN_GROUPS + ")"));
     }
 
     /** Every certificate of the default set: the main pair first. */

@@ -6,6 +6,7 @@ import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import java.security.KeyStore;
@@ -62,8 +63,9 @@ final class ServerContextFactory {
     }
 
     /** @param refuseExpired true on reload: an expired replacement must not replace a working certificate */
-    static Built build(List<TlsConfig.CertificatePair> pairs, SslProvider provider, TlsConfig.SessionConfig sessions,
-                       TicketKeys tickets, boolean refuseExpired) throws TlsSetupException {
+    static Built build(List<TlsConfig.CertificatePair> pairs, SslProvider provider, List<String> groups,
+                       TlsConfig.SessionConfig sessions, TicketKeys tickets, boolean refuseExpired)
+            throws TlsSetupException {
         List<X509Certificate> leaves = new ArrayList<>();
         KeyManagerFactory kmf;
         try {
@@ -97,7 +99,12 @@ final class ServerContextFactory {
             throw new TlsSetupException("tls: cannot load the certificates " + pairs + ": " + e.getMessage(), e);
         }
         try {
-            SslContext context = SslContextBuilder.forServer(kmf)
+            SslContextBuilder builder = SslContextBuilder.forServer(kmf);
+            if (!groups.isEmpty()) {
+                // BoringSSL's own list otherwise (the post-quantum hybrid first)
+                builder.option(OpenSslContextOption.GROUPS, groups.toArray(new String[0]));
+            }
+            SslContext context = builder
                     .sslProvider(provider)
                     .protocols(PROTOCOLS)
                     .ciphers(CIPHERS)

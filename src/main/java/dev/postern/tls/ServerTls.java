@@ -134,8 +134,8 @@ public final class ServerTls implements AutoCloseable {
     private TlsSnapshot.CertificateSet buildSet(List<TlsConfig.CertificatePair> pairs, boolean refuseExpired,
                                                List<SslContext> all, Map<String, Instant> notAfter, String name)
             throws TlsSetupException {
-        ServerContextFactory.Built built = ServerContextFactory.build(pairs, provider, config.sessions(), tickets,
-                refuseExpired);
+        ServerContextFactory.Built built = ServerContextFactory.build(pairs, provider, config.groups(),
+                config.sessions(), tickets, refuseExpired);
         all.add(built.context());
         notAfter.put(name, TlsSnapshot.earliest(built.leaves()));
         List<TlsConfig.CertificatePair> rsa = new ArrayList<>();
@@ -147,8 +147,8 @@ public final class ServerTls implements AutoCloseable {
         if (rsa.isEmpty() || rsa.size() == pairs.size()) {
             return new TlsSnapshot.CertificateSet(built.context(), null);
         }
-        ServerContextFactory.Built rsaOnly = ServerContextFactory.build(rsa, provider, config.sessions(), tickets,
-                refuseExpired);
+        ServerContextFactory.Built rsaOnly = ServerContextFactory.build(rsa, provider, config.groups(),
+                config.sessions(), tickets, refuseExpired);
         all.add(rsaOnly.context());
         return new TlsSnapshot.CertificateSet(built.context(), rsaOnly.context());
     }

@@ -37,7 +37,7 @@ class ServerTlsTest {
 
     private TlsConfig config() {
         return new TlsConfig(dir.resolve("server.crt"), dir.resolve("server.key"), false, List.of(), List.of(),
-                "openssl", TlsConfig.SessionConfig.DEFAULTS, Duration.ofSeconds(5));
+                "openssl", List.of(), TlsConfig.SessionConfig.DEFAULTS, Duration.ofSeconds(5));
     }
 
     private TestCertificates.Issued certificate(Duration validFor) {
