@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Two small Debian roots for the interop tests' legacy IMAP servers, Cyrus IMAP and Courier IMAP. Debian's
+# Small Debian roots: for the interop tests' legacy IMAP servers, Cyrus IMAP and Courier IMAP, and for the side-by-side
+# benchmark (deploy/bench/compare.sh), nginx with its mail module (whose package would start a system nginx on
+# port 80 if installed). Debian's
 # dovecot-imapd, cyrus-imapd and courier-imap each declare Conflicts: imap-server, so only Dovecot is installed
 # on the machine; the other two run from a root of their own made by mmdebstrap from the Debian packages. The tests
 # (src/test/java/dev/postern/testing/ChrootedServer.java) start them with chroot in a private mount namespace,
@@ -24,3 +26,4 @@ make_root() {
 }
 make_root cyrus cyrus-imapd,sasl2-bin,libsasl2-modules
 make_root courier courier-imap
+make_root nginx nginx,libnginx-mod-mail

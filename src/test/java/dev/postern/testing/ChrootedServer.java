@@ -140,6 +140,13 @@ public final class ChrootedServer implements AutoCloseable {
         }
     }
 
+    /** The server's own process: below {@code setsid} when setsid had to fork to start a session. */
+    public long serverPid() {
+        ProcessHandle handle = process.toHandle();
+        boolean forked = handle.info().command().filter(c -> c.endsWith("/setsid")).isPresent();
+        return forked ? handle.children().findFirst().map(ProcessHandle::pid).orElse(handle.pid()) : handle.pid();
+    }
+
     /** The server's standard output and error so far, last 4 KiB. */
     public String logTail() {
         return tail(log);

@@ -1,0 +1,343 @@
+package dev.postern.bench.compare;
+
+import dev.postern.testing.DovecotServer;
+import dev.postern.testing.RawImapClient;
+import dev.postern.testing.TestMessages;
+import dev.postern.testing.TestPki;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.function.Function;
+
+/**
+ * The side-by-side benchmark of issue 15 (a tool, not a test): HAProxy, nginx's mail module and Postern, each a fresh
+ * process of its own doing the same job (implicit TLS 1.3 with the same ECDSA P-256 certificate, key exchange pinned
+ * to X25519, in front of the same Dovecot), driven by the same load generator ({@link ImapDriver}), plus a Postern
+ * column whose clients and server use X25519MLKEM768. Per column, in this order:
+ * <ol>
+ *   <li>cold start: logins/s and proxy CPU per login over the first {@code seconds} of 64 clients on a freshly
+ *       started process;</li>
+ *   <li>warmed up ({@code seconds} of load first, then {@code seconds} measured): logins/s and CPU per login at 64
+ *       and 16 clients, full handshakes and resumed (TLS 1.3 tickets); greeting time at 16 clients;</li>
+ *   <li>NOOP round trips on 16 logged-in sessions: p50 and p99;</li>
+ *   <li>relaying: 4 sessions fetching a 10 MiB message over and over: MB/s and proxy CPU seconds per GB;</li>
+ *   <li>memory: on another fresh process, PSS of its process tree before and with 2,000 / 4,000 / 8,000 idle
+ *       logged-in sessions: KiB per session at the first size, per added session after.</li>
+ * </ol>
+ * CPU is user plus system time of the proxy's process tree from /proc; the generator's own CPU per login is printed
+ * too, to show it is not the bottleneck. Everything shares this machine's cores: compare within one run.
+ * Run with {@code deploy/bench/compare.sh [seconds (10)] [idle sizes (2000,4000,8000)]}.
+ */
+public final class CompareBenchmark {
+    static final String PASSWORD = "Compare-bench-pass-3e1";
+    private static final int USERS = 1000;
+    private static final int FETCH_SESSIONS = 4;
+    private static final String DOVECOT_FOR_MANY = """
+            default_client_limit = 20000
+            default_vsz_limit = 2G
+            service imap {
+              client_limit = 1000
+              process_limit = 50
+              service_count = 0
+            }
+            service imap-login {
+              service_count = 0
+              client_limit = 4000
+              process_min_avail = 2
+            }
+            """;
+
+    private record Column(String name, Function<Setup, ProxyUnderTest> start, List<String> clientGroups) {
+    }
+
+    private CompareBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Duration seconds = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 10);
+        List<Integer> idleSizes = new ArrayList<>();
+        for (String size : (args.length > 1 ? args[1] : "2000,4000,8000").split(",")) {
+            idleSizes.add(Integer.parseInt(size.strip()));
+        }
+        Path dir = Files.createTempDirectory("postern-compare-");
+        TestPki.Leaf leaf = TestPki.ca(dir, "ca", "Compare CA").issue(dir, "server", List.of("localhost",
+                "127.0.0.1"));
+        DovecotServer.Builder users = DovecotServer.builder().extraConfig(DOVECOT_FOR_MANY);
+        for (int i = 0; i < USERS; i++) {
+            users.user("bench" + i, PASSWORD);
+        }
+        for (int i = 0; i < FETCH_SESSIONS; i++) {
+            users.user("fetch" + i, PASSWORD);
+        }
+        Map<String, Map<String, String>> table = new LinkedHashMap<>();
+        List<String> columns = new ArrayList<>();
+        try (DovecotServer dovecot = users.start()) {
+            seedFetchUsers(dovecot);
+            Setup classical = new Setup(dir, leaf.chainFile(), leaf.keyFile(), dovecot.port(), "X25519");
+            List<Column> all = List.of(
+                    new Column("HAProxy", s -> unchecked(() -> HaproxyUnderTest.start(s)), List.of("X25519")),
+                    new Column("nginx", s -> unchecked(() -> NginxUnderTest.start(s)), List.of("X25519")),
+                    new Column("Postern", s -> PosternUnderTest.start(s, "[X25519]", "Postern"),
+                            List.of("X25519")),
+                    new Column("Postern X25519MLKEM768", s -> PosternUnderTest.start(s, "[X25519MLKEM768, X25519]",
+                            "Postern X25519MLKEM768"), List.of("X25519MLKEM768")));
+            for (Column column : all) {
+                String name;
+                Map<String, String> figures = new LinkedHashMap<>();
+                try {
+                    name = measure(column, classical, seconds, idleSizes, figures);
+                } catch (Exception | AssertionError e) {
+                    System.out.println(column.name() + ": not measured: " + e);
+                    name = column.name();
+                }
+                columns.add(name);
+                table.put(name, figures);
+            }
+        }
+        String markdown = markdown(columns, table, seconds);
+        System.out.println();
+        System.out.println(markdown);
+        Path out = Path.of("target/compare.md");
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, markdown, StandardCharsets.UTF_8);
+        System.out.println("written to " + out.toAbsolutePath());
+    }
+
+    private static String measure(Column column, Setup setup, Duration seconds, List<Integer> idleSizes,
+                                  Map<String, String> figures) throws Exception {
+        String name;
+        try (ProxyUnderTest proxy = column.start().apply(setup)) {
+            name = proxy.name();
+            System.out.println("== " + name + " (pid " + proxy.pid() + ", PSS at rest "
+                    + ProcessMeter.pssKiB(proxy.pid()) / 1024 + " MiB, " + ProcessMeter.threads(proxy.pid())
+                    + " threads)");
+            Logins cold = logins(proxy, column, 64, false, Duration.ZERO, seconds, false);
+            figures.put("logins/s, 64 clients, first " + seconds.toSeconds() + " s after start", f0(cold.rate()));
+            figures.put("proxy CPU per login (µs), 64 clients, first " + seconds.toSeconds() + " s",
+                    f0(cold.cpuMicros()));
+            for (int clients : List.of(64, 16)) {
+                for (boolean resumed : List.of(false, true)) {
+                    Logins warm = logins(proxy, column, clients, resumed, seconds, seconds, clients == 16 && !resumed);
+                    String what = clients + " clients" + (resumed ? ", resumed" : "");
+                    figures.put("logins/s, " + what, f0(warm.rate()));
+                    figures.put("proxy CPU per login (µs), " + what, f0(warm.cpuMicros()));
+                    figures.put("generator CPU per login (µs), " + what, f0(warm.ownCpuMicros()));
+                    if (warm.greetingP50Micros() >= 0) {
+                        figures.put("greeting p50 (ms), 16 clients", f1(warm.greetingP50Micros() / 1000.0));
+                    }
+                }
+            }
+            noops(proxy, column, seconds, figures);
+            relay(proxy, column, seconds, figures);
+        }
+        try (ProxyUnderTest fresh = column.start().apply(setup)) {
+            idle(fresh, column, idleSizes, figures);
+        }
+        return name;
+    }
+
+    private record Logins(double rate, double cpuMicros, double ownCpuMicros, double greetingP50Micros) {
+    }
+
+    private static Logins logins(ProxyUnderTest proxy, Column column, int clients, boolean resume, Duration warmUp,
+                                 Duration measured, boolean greeting) throws Exception {
+        try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.LOGIN_LOOP,
+                resume, i -> "bench" + (i % USERS), PASSWORD)) {
+            driver.start(0, clients);
+            Thread.sleep(warmUp.toMillis());
+            driver.recordLatencies(greeting);
+            long logins0 = driver.logins.get();
+            double cpu0 = ProcessMeter.cpuSeconds(proxy.pid());
+            double own0 = ProcessMeter.ownCpuSeconds();
+            long t0 = System.nanoTime();
+            Thread.sleep(measured.toMillis());
+            long logins = driver.logins.get() - logins0;
+            double cpu = ProcessMeter.cpuSeconds(proxy.pid()) - cpu0;
+            double own = ProcessMeter.ownCpuSeconds() - own0;
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            driver.recordLatencies(false);
+            System.out.printf("   %d clients%s: %d logins in %.1f s, %d failures%n", clients,
+                    resume ? " resumed" : "", logins, elapsed, driver.failures.get());
+            return new Logins(logins / elapsed, logins == 0 ? Double.NaN : cpu * 1e6 / logins,
+                    logins == 0 ? Double.NaN : own * 1e6 / logins,
+                    greeting ? percentile(driver.greetingNanos, 0.50) / 1000.0 : -1);
+        }
+    }
+
+    private static void noops(ProxyUnderTest proxy, Column column, Duration measured, Map<String, String> figures)
+            throws Exception {
+        try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.NOOP, false,
+                i -> "bench" + (i % USERS), PASSWORD)) {
+            driver.start(0, 16);
+            Thread.sleep(2000);
+            driver.recordLatencies(true);
+            Thread.sleep(measured.toMillis());
+            driver.recordLatencies(false);
+            figures.put("NOOP round trip p50 (µs), 16 sessions", f0(percentile(driver.noopNanos, 0.50) / 1000.0));
+            figures.put("NOOP round trip p99 (µs), 16 sessions", f0(percentile(driver.noopNanos, 0.99) / 1000.0));
+        }
+    }
+
+    private static void relay(ProxyUnderTest proxy, Column column, Duration measured, Map<String, String> figures)
+            throws Exception {
+        try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.FETCH, false,
+                i -> "fetch" + i, PASSWORD)) {
+            driver.start(0, FETCH_SESSIONS);
+            Thread.sleep(2000);
+            long bytes0 = driver.bytes.get();
+            double cpu0 = ProcessMeter.cpuSeconds(proxy.pid());
+            long t0 = System.nanoTime();
+            Thread.sleep(measured.toMillis());
+            long bytes = driver.bytes.get() - bytes0;
+            double cpu = ProcessMeter.cpuSeconds(proxy.pid()) - cpu0;
+            double elapsed = (System.nanoTime() - t0) / 1e9;
+            figures.put("relayed MB/s, 4 sessions fetching 10 MiB", f0(bytes / elapsed / 1e6));
+            figures.put("proxy CPU s per GB relayed", f2(cpu / (bytes / 1e9)));
+        }
+    }
+
+    private static void idle(ProxyUnderTest proxy, Column column, List<Integer> sizes, Map<String, String> figures)
+            throws Exception {
+        Thread.sleep(1000);
+        long before = ProcessMeter.pssKiB(proxy.pid());
+        figures.put("PSS at rest, fresh process (MiB)", f1(before / 1024.0));
+        try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.IDLE, false,
+                i -> "bench" + (i % USERS), PASSWORD)) {
+            int opened = 0;
+            long previous = before;
+            int previousSize = 0;
+            for (int size : sizes) {
+                for (int from = opened; from < size; from += 200) {
+                    int to = Math.min(size, from + 200);
+                    driver.start(from, to);
+                    awaitLoggedIn(driver, to);
+                }
+                opened = size;
+                Thread.sleep(2000);
+                long pss = ProcessMeter.pssKiB(proxy.pid());
+                System.out.printf("   %d idle sessions: PSS %.1f MiB%n", size, pss / 1024.0);
+                if (previousSize == 0) {
+                    figures.put("memory per idle TLS session (KiB), " + size + " sessions, fresh process",
+                            f1((pss - before) / (double) size));
+                } else {
+                    figures.put("memory per added idle session (KiB), " + previousSize + " to " + size,
+                            f1((pss - previous) / (double) (size - previousSize)));
+                }
+                previous = pss;
+                previousSize = size;
+            }
+        }
+    }
+
+    private static void awaitLoggedIn(ImapDriver driver, int count) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (driver.loggedIn.get() < count) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("only " + driver.loggedIn.get() + " of " + count
+                        + " idle sessions logged in (" + driver.failures.get() + " failures)");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** A 10 MiB message in each fetch user's INBOX, appended at Dovecot directly. */
+    private static void seedFetchUsers(DovecotServer dovecot) throws Exception {
+        byte[] message = TestMessages.crlf(10 * 1024 * 1024, 15, "ten MiB");
+        for (int i = 0; i < FETCH_SESSIONS; i++) {
+            try (RawImapClient c = RawImapClient.plain(dovecot.host(), dovecot.port())) {
+                c.readLine();
+                c.command("l", "LOGIN fetch" + i + " " + PASSWORD);
+                c.send("a APPEND INBOX {" + message.length + "+}\r\n");
+                c.sendBytes(message);
+                c.send("\r\n");
+                if (!RawImapClient.tagged(c.readUntilTagged("a")).startsWith("a OK")) {
+                    throw new IllegalStateException("cannot seed fetch" + i);
+                }
+            }
+        }
+    }
+
+    private static double percentile(Queue<Long> samples, double p) {
+        long[] sorted = samples.stream().mapToLong(Long::longValue).sorted().toArray();
+        if (sorted.length == 0) {
+            return Double.NaN;
+        }
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static String markdown(List<String> columns, Map<String, Map<String, String>> table, Duration seconds) {
+        List<String> rows = new ArrayList<>();
+        table.values().forEach(m -> m.keySet().stream().filter(k -> !rows.contains(k)).forEach(rows::add));
+        String haproxy = columns.stream().filter(c -> c.startsWith("HAProxy")).findFirst().orElse(null);
+        String postern = columns.stream().filter(c -> c.equals("Postern")).findFirst().orElse(null);
+        StringBuilder md = new StringBuilder("Measured " + LocalDate.now() + " on " + machine() + ", "
+                + seconds.toSeconds() + " s per figure (`deploy/bench/compare.sh`).\n\n| figure |");
+        columns.forEach(c -> md.append(' ').append(c).append(" |"));
+        md.append(" Postern / HAProxy |\n|---|");
+        columns.forEach(c -> md.append("---|"));
+        md.append("---|\n");
+        for (String row : rows) {
+            md.append("| ").append(row).append(" |");
+            columns.forEach(c -> md.append(' ').append(table.get(c).getOrDefault(row, "—")).append(" |"));
+            md.append(' ').append(ratio(table, postern, haproxy, row)).append(" |\n");
+        }
+        return md.toString();
+    }
+
+    private static String ratio(Map<String, Map<String, String>> table, String postern, String haproxy, String row) {
+        if (postern == null || haproxy == null) {
+            return "—";
+        }
+        try {
+            double p = Double.parseDouble(table.get(postern).get(row));
+            double h = Double.parseDouble(table.get(haproxy).get(row));
+            return h == 0 ? "—" : f2(p / h);
+        } catch (RuntimeException e) {
+            return "—";
+        }
+    }
+
+    private static String machine() {
+        int cores = Runtime.getRuntime().availableProcessors();
+        String cpu = "?";
+        try {
+            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .findFirst().map(l -> l.substring(l.indexOf(':') + 1).strip()).orElse("?");
+        } catch (Exception e) {
+            // unknown
+        }
+        return cores + " cores (" + cpu + "), Java " + System.getProperty("java.version");
+    }
+
+    private static String f0(double v) {
+        return Double.isNaN(v) ? "—" : String.format("%.0f", v);
+    }
+
+    private static String f1(double v) {
+        return Double.isNaN(v) ? "—" : String.format("%.1f", v);
+    }
+
+    private static String f2(double v) {
+        return Double.isNaN(v) ? "—" : String.format("%.2f", v);
+    }
+
+    @FunctionalInterface
+    private interface Starter {
+        ProxyUnderTest start() throws Exception;
+    }
+
+    private static ProxyUnderTest unchecked(Starter starter) {
+        try {
+            return starter.start();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

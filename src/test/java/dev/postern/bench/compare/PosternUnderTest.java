@@ -1,0 +1,59 @@
+package dev.postern.bench.compare;
+
+import dev.postern.testing.PosternProcess;
+import dev.postern.testing.Ports;
+import java.util.List;
+
+/**
+ * Postern as the Debian package's launcher runs it ({@code java -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError -jar}),
+ * its own process, one implicit-TLS listener in front of the Dovecot, {@code tls.groups} pinned, limits wide enough
+ * for the load (the benchmark measures the proxy, not its refusals).
+ */
+final class PosternUnderTest implements ProxyUnderTest {
+    static final List<String> LAUNCHER_OPTIONS = List.of("-Xms64m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
+    private final PosternProcess process;
+    private final int port;
+    private final String label;
+
+    private PosternUnderTest(PosternProcess process, int port, String label) {
+        this.process = process;
+        this.port = port;
+        this.label = label;
+    }
+
+    /** @param groups BoringSSL's names, e.g. {@code [X25519]} or {@code [X25519MLKEM768, X25519]} */
+    static PosternUnderTest start(Setup setup, String groups, String label) {
+        int port = Ports.closedPort();
+        String yaml = """
+                listeners:
+                  - {name: imaps, bind: "127.0.0.1:%d", tls: implicit}
+                tls: {certificate: %s, key: %s, groups: %s}
+                pools:
+                  main: {backends: ["127.0.0.1:%d"]}
+                routes:
+                  default_pool: main
+                limits: {max_connections: 20000, max_connections_per_ip: 20000, max_sessions_per_user: 20000}
+                """.formatted(port, setup.certificate(), setup.key(), groups, setup.backendPort());
+        return new PosternUnderTest(PosternProcess.start(yaml, LAUNCHER_OPTIONS), port, label);
+    }
+
+    @Override
+    public String name() {
+        return label;
+    }
+
+    @Override
+    public int port() {
+        return port;
+    }
+
+    @Override
+    public long pid() {
+        return process.pid();
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}

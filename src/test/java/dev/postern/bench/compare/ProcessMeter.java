@@ -1,0 +1,84 @@
+package dev.postern.bench.compare;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * CPU time and proportional memory (PSS) of a process and everything it started, from {@code /proc}: the figures
+ * that compare a single-process JVM with HAProxy's and nginx's master and workers on equal terms.
+ */
+final class ProcessMeter {
+    /** Kernel clock ticks per second (USER_HZ), 100 on Linux. */
+    private static final double TICKS_PER_SECOND = 100.0;
+
+    private ProcessMeter() {
+    }
+
+    /** {@code pid} and its descendants, alive now. */
+    static List<Long> tree(long pid) {
+        List<Long> pids = new ArrayList<>();
+        ProcessHandle.of(pid).ifPresent(root -> {
+            pids.add(root.pid());
+            root.descendants().forEach(d -> pids.add(d.pid()));
+        });
+        return pids;
+    }
+
+    /** User plus system CPU seconds used so far by the tree of {@code pid} (its live members). */
+    static double cpuSeconds(long pid) {
+        long ticks = 0;
+        for (long p : tree(pid)) {
+            ticks += ticks(p);
+        }
+        return ticks / TICKS_PER_SECOND;
+    }
+
+    /** CPU seconds of this JVM, the load generator. */
+    static double ownCpuSeconds() {
+        return ticks(ProcessHandle.current().pid()) / TICKS_PER_SECOND;
+    }
+
+    private static long ticks(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            // the command name (field 2) may hold spaces: count fields after its closing parenthesis
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+        } catch (IOException | RuntimeException gone) {
+            return 0;
+        }
+    }
+
+    /** Proportional set size of the tree of {@code pid}, KiB (shared pages split among their users). */
+    static long pssKiB(long pid) {
+        long kib = 0;
+        for (long p : tree(pid)) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + p + "/smaps_rollup"))) {
+                    if (line.startsWith("Pss:")) {
+                        kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
+                    }
+                }
+            } catch (IOException | RuntimeException gone) {
+                // exited meanwhile
+            }
+        }
+        return kib;
+    }
+
+    /** Threads of the tree of {@code pid}. */
+    static long threads(long pid) {
+        long n = 0;
+        for (long p : tree(pid)) {
+            try (var tasks = Files.list(Path.of("/proc/" + p + "/task"))) {
+                n += tasks.count();
+            } catch (IOException gone) {
+                // exited meanwhile
+            }
+        }
+        return n;
+    }
+}
