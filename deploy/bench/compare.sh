@@ -3,9 +3,9 @@
 # the same job (implicit TLS 1.3, the same ECDSA P-256 certificate, X25519, in front of the same test Dovecot), plus
 # Postern with X25519MLKEM768; the same load for each. Prints one table with ratios and writes target/compare.md.
 #
-#   deploy/bench/compare.sh [seconds-per-figure (10)] [idle sizes (2000,4000,8000)]
+#   deploy/bench/compare.sh [seconds-per-figure (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)]
 #
-# About 10 minutes with the defaults on 2 cores. Needs what the README's test command installs (Dovecot, HAProxy,
+# About 20 minutes with the defaults on 2 cores. Needs what the README's test command installs (Dovecot, HAProxy,
 # the nginx root from .ci/legacy-roots.sh) and root (Dovecot and the chroot need it). Builds the jar first.
 # Everything listens on 127.0.0.1 and stops by itself. Extra Maven flags (e.g. -o) go in POSTERN_MVN_FLAGS.
 set -euo pipefail

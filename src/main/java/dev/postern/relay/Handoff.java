@@ -5,10 +5,8 @@ import dev.postern.metrics.ProxyMetrics;
 import dev.postern.session.SessionRecord;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.timeout.IdleStateHandler;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Turns two logged-in channels into a byte relay, in one event-loop task: relay handlers go in first, then the
@@ -28,11 +26,11 @@ public final class Handoff {
         assert front.eventLoop().inEventLoop() && backend.eventLoop() == front.eventLoop();
         ChannelPipeline fp = front.pipeline();
         ChannelPipeline bp = backend.pipeline();
-        fp.addLast(PipelineNames.RELAY_IDLE,
-                new IdleStateHandler(0, 0, idle.toMillis(), TimeUnit.MILLISECONDS));
-        fp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, true, metrics));
+        RelayIdle relayIdle = new RelayIdle(idle);
+        fp.addLast(PipelineNames.RELAY_IDLE, relayIdle);
+        fp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, true, metrics, relayIdle));
         fp.addLast(PipelineNames.RELAY, new RelayHandler(backend, sessionId));
-        bp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, false, metrics));
+        bp.addLast(PipelineNames.RELAY_METER, new RelayMeter(record, false, metrics, relayIdle));
         bp.addLast(PipelineNames.RELAY, new RelayHandler(front, sessionId));
         removeAll(fp, frontHandlers);
         removeAll(bp, backendHandlers);

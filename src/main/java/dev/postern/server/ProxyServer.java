@@ -103,7 +103,9 @@ public final class ProxyServer implements AutoCloseable {
         this.config = config;
         this.transport = transport;
         this.boss = transport.newGroup(1);
-        this.workers = transport.newGroup(0);
+        // One event loop per core (Netty's default is two): the work is TLS and copying, which a second loop per
+        // core only interleaves, and each loop brings its own buffer caches and timers
+        this.workers = transport.newGroup(Runtime.getRuntime().availableProcessors());
         // Host names are resolved here (the JDK resolver blocks). A ForkJoinPool, because handing it work from an
         // event loop takes no lock that could park the loop.
         this.resolverPool = new ForkJoinPool(2, pool -> {

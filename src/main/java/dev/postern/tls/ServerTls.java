@@ -285,11 +285,18 @@ public final class ServerTls implements AutoCloseable {
     }
 
     SslHandler newHandler(SslContext context, ByteBufAllocator alloc) {
-        SSLEngine engine = context.newEngine(alloc);
-        SSLParameters parameters = engine.getSSLParameters();
-        parameters.setUseCipherSuitesOrder(true);
-        engine.setSSLParameters(parameters);
-        SslHandler handler = new SslHandler(engine);
+        SslHandler handler;
+        if (context instanceof ReferenceCountedOpenSslContext) {
+            // BoringSSL contexts prefer the server's cipher order already (Netty sets SSL_OP_CIPHER_SERVER_PREFERENCE
+            // on the context): no per-connection SSLParameters round trip, which copies every setting each time
+            handler = context.newHandler(alloc);
+        } else {
+            SSLEngine engine = context.newEngine(alloc);
+            SSLParameters parameters = engine.getSSLParameters();
+            parameters.setUseCipherSuitesOrder(true);
+            engine.setSSLParameters(parameters);
+            handler = new SslHandler(engine);
+        }
         handler.setHandshakeTimeout(handshakeTimeout.toMillis(), TimeUnit.MILLISECONDS);
         return handler;
     }

@@ -24,8 +24,9 @@ import java.util.function.Function;
  * <ol>
  *   <li>cold start: logins/s and proxy CPU per login over the first {@code seconds} of 64 clients on a freshly
  *       started process;</li>
- *   <li>warmed up ({@code seconds} of load first, then {@code seconds} measured): logins/s and CPU per login at 64
- *       and 16 clients, full handshakes and resumed (TLS 1.3 tickets); greeting time at 16 clients;</li>
+ *   <li>warmed up ({@code warm-up} seconds of 64 clients, then per figure {@code seconds} of load before
+ *       {@code seconds} measured): logins/s and CPU per login at 64 and 16 clients, full handshakes and resumed
+ *       (TLS 1.3 tickets); greeting time at 16 clients;</li>
  *   <li>NOOP round trips on 16 logged-in sessions: p50 and p99;</li>
  *   <li>relaying: 4 sessions fetching a 10 MiB message over and over: MB/s and proxy CPU seconds per GB;</li>
  *   <li>memory: on another fresh process, PSS of its process tree before and with 2,000 / 4,000 / 8,000 idle
@@ -33,7 +34,7 @@ import java.util.function.Function;
  * </ol>
  * CPU is user plus system time of the proxy's process tree from /proc; the generator's own CPU per login is printed
  * too, to show it is not the bottleneck. Everything shares this machine's cores: compare within one run.
- * Run with {@code deploy/bench/compare.sh [seconds (10)] [idle sizes (2000,4000,8000)]}.
+ * Run with {@code deploy/bench/compare.sh [seconds (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)]}.
  */
 public final class CompareBenchmark {
     static final String PASSWORD = "Compare-bench-pass-3e1";
@@ -60,8 +61,12 @@ public final class CompareBenchmark {
     private CompareBenchmark() {
     }
 
+    private static List<String> arguments = List.of();
+
     public static void main(String[] args) throws Exception {
+        arguments = List.of(args);
         Duration seconds = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 10);
+        Duration warmUp = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 60);
         List<Integer> idleSizes = new ArrayList<>();
         for (String size : (args.length > 1 ? args[1] : "2000,4000,8000").split(",")) {
             idleSizes.add(Integer.parseInt(size.strip()));
@@ -88,11 +93,16 @@ public final class CompareBenchmark {
                             List.of("X25519")),
                     new Column("Postern X25519MLKEM768", s -> PosternUnderTest.start(s, "[X25519MLKEM768, X25519]",
                             "Postern X25519MLKEM768"), List.of("X25519MLKEM768")));
+            // COMPARE_COLUMNS=Postern,HAProxy runs those columns only (to measure one change quickly)
+            List<String> only = List.of(System.getenv().getOrDefault("COMPARE_COLUMNS", "").split(","));
             for (Column column : all) {
+                if (!only.get(0).isEmpty() && !only.contains(column.name())) {
+                    continue;
+                }
                 String name;
                 Map<String, String> figures = new LinkedHashMap<>();
                 try {
-                    name = measure(column, classical, seconds, idleSizes, figures);
+                    name = measure(column, classical, seconds, warmUp, idleSizes, figures);
                 } catch (Exception | AssertionError e) {
                     System.out.println(column.name() + ": not measured: " + e);
                     name = column.name();
@@ -108,11 +118,20 @@ public final class CompareBenchmark {
         Files.createDirectories(out.getParent());
         Files.writeString(out, markdown, StandardCharsets.UTF_8);
         System.out.println("written to " + out.toAbsolutePath());
+        // a lingering non-daemon thread (an HTTP server's, a JDK resolver's) must not keep the tool running
+        System.exit(0);
     }
 
-    private static String measure(Column column, Setup setup, Duration seconds, List<Integer> idleSizes,
-                                  Map<String, String> figures) throws Exception {
+    private static String measure(Column column, Setup setup, Duration seconds, Duration warmUp,
+                                  List<Integer> idleSizes, Map<String, String> figures) throws Exception {
         String name;
+        // COMPARE_FIGURES=memory measures only the idle sessions' memory (to try a memory setting quickly)
+        if ("memory".equals(System.getenv("COMPARE_FIGURES"))) {
+            try (ProxyUnderTest fresh = column.start().apply(setup)) {
+                idle(fresh, column, idleSizes, figures);
+                return fresh.name();
+            }
+        }
         try (ProxyUnderTest proxy = column.start().apply(setup)) {
             name = proxy.name();
             System.out.println("== " + name + " (pid " + proxy.pid() + ", PSS at rest "
@@ -122,6 +141,8 @@ public final class CompareBenchmark {
             figures.put("logins/s, 64 clients, first " + seconds.toSeconds() + " s after start", f0(cold.rate()));
             figures.put("proxy CPU per login (µs), 64 clients, first " + seconds.toSeconds() + " s",
                     f0(cold.cpuMicros()));
+            // every proxy gets the same warm-up (a JVM needs it: its JIT compiles the login path meanwhile)
+            logins(proxy, column, 64, false, warmUp, Duration.ZERO, false);
             for (int clients : List.of(64, 16)) {
                 for (boolean resumed : List.of(false, true)) {
                     Logins warm = logins(proxy, column, clients, resumed, seconds, seconds, clients == 16 && !resumed);
@@ -278,7 +299,8 @@ public final class CompareBenchmark {
         String haproxy = columns.stream().filter(c -> c.startsWith("HAProxy")).findFirst().orElse(null);
         String postern = columns.stream().filter(c -> c.equals("Postern")).findFirst().orElse(null);
         StringBuilder md = new StringBuilder("Measured " + LocalDate.now() + " on " + machine() + ", "
-                + seconds.toSeconds() + " s per figure (`deploy/bench/compare.sh`).\n\n| figure |");
+                + seconds.toSeconds() + " s per figure (`deploy/bench/compare.sh " + String.join(" ", arguments)
+                + "`).\n\n| figure |");
         columns.forEach(c -> md.append(' ').append(c).append(" |"));
         md.append(" Postern / HAProxy |\n|---|");
         columns.forEach(c -> md.append("---|"));

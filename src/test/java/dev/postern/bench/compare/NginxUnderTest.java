@@ -40,7 +40,11 @@ final class NginxUnderTest implements ProxyUnderTest {
             exchange.sendResponseHeaders(200, -1);
             exchange.close();
         });
-        auth.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2));
+        auth.setExecutor(java.util.concurrent.Executors.newFixedThreadPool(2, r -> {
+            Thread t = new Thread(r, "nginx-auth-http");
+            t.setDaemon(true);
+            return t;
+        }));
         auth.start();
         Path dir = ChrootedServer.instanceDirectory("postern-nginx-");
         Files.copy(setup.certificate(), dir.resolve("cert.pem"));

@@ -34,7 +34,10 @@ final class PosternUnderTest implements ProxyUnderTest {
                   default_pool: main
                 limits: {max_connections: 20000, max_connections_per_ip: 20000, max_sessions_per_user: 20000}
                 """.formatted(port, setup.certificate(), setup.key(), groups, setup.backendPort());
-        return new PosternUnderTest(PosternProcess.start(yaml, LAUNCHER_OPTIONS), port, label);
+        // POSTERN_JAVA_OPTS replaces the launcher's options (to measure JVM settings)
+        String override = System.getenv("POSTERN_JAVA_OPTS");
+        List<String> options = override == null ? LAUNCHER_OPTIONS : List.of(override.strip().split("\\s+"));
+        return new PosternUnderTest(PosternProcess.start(yaml, options), port, label);
     }
 
     @Override
