@@ -64,6 +64,13 @@ public final class CompareBenchmark {
     private static List<String> arguments = List.of();
 
     public static void main(String[] args) throws Exception {
+        run(args);
+        // a lingering non-daemon thread (an HTTP server's, a JDK resolver's) must not keep the tool running
+        System.exit(0);
+    }
+
+    /** Runs the benchmark, prints the table and writes it to target/compare.md; returns it. */
+    static String run(String[] args) throws Exception {
         arguments = List.of(args);
         Duration seconds = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 10);
         Duration warmUp = Duration.ofSeconds(args.length > 2 ? Long.parseLong(args[2]) : 60);
@@ -118,8 +125,7 @@ public final class CompareBenchmark {
         Files.createDirectories(out.getParent());
         Files.writeString(out, markdown, StandardCharsets.UTF_8);
         System.out.println("written to " + out.toAbsolutePath());
-        // a lingering non-daemon thread (an HTTP server's, a JDK resolver's) must not keep the tool running
-        System.exit(0);
+        return markdown;
     }
 
     private static String measure(Column column, Setup setup, Duration seconds, Duration warmUp,
@@ -254,6 +260,30 @@ public final class CompareBenchmark {
                 previous = pss;
                 previousSize = size;
             }
+            if (proxy instanceof PosternUnderTest && System.getenv("COMPARE_ACCOUNTING") != null) {
+                account(proxy.pid(), opened);
+            }
+        }
+    }
+
+    /**
+     * Postern's own accounting with the sessions open (COMPARE_ACCOUNTING=1, and POSTERN_JAVA_OPTS with
+     * -XX:NativeMemoryTracking=summary for the native part): the live heap by class after a full GC, and the JVM's
+     * native memory by category, per session.
+     */
+    private static void account(long pid, int sessions) throws Exception {
+        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+        for (List<String> command : List.of(List.of(jcmd, Long.toString(pid), "GC.class_histogram"),
+                List.of(jcmd, Long.toString(pid), "VM.native_memory", "summary"))) {
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .toList();
+            p.waitFor();
+            System.out.println("   --- " + command.get(2) + " with " + sessions + " sessions (first lines)");
+            lines.stream().limit(command.get(2).equals("GC.class_histogram") ? 28 : 60)
+                    .forEach(l -> System.out.println("   " + l));
+            lines.stream().filter(l -> l.startsWith("Total:")).findFirst()
+                    .ifPresent(l -> System.out.println("   " + l + "  (" + sessions + " sessions)"));
         }
     }
 

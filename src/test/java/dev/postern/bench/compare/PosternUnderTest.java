@@ -5,12 +5,14 @@ import dev.postern.testing.Ports;
 import java.util.List;
 
 /**
- * Postern as the Debian package's launcher runs it ({@code java -Xms64m -Xmx512m -XX:+ExitOnOutOfMemoryError -jar}),
+ * Postern as the Debian package's launcher runs it ({@code java -XX:+UseSerialGC -Xms16m -Xmx512m
+ * -XX:+ExitOnOutOfMemoryError -jar}),
  * its own process, one implicit-TLS listener in front of the Dovecot, {@code tls.groups} pinned, limits wide enough
  * for the load (the benchmark measures the proxy, not its refusals).
  */
 final class PosternUnderTest implements ProxyUnderTest {
-    static final List<String> LAUNCHER_OPTIONS = List.of("-Xms64m", "-Xmx512m", "-XX:+ExitOnOutOfMemoryError");
+    static final List<String> LAUNCHER_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m",
+            "-XX:+ExitOnOutOfMemoryError");
     private final PosternProcess process;
     private final int port;
     private final String label;
