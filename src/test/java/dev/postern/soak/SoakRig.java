@@ -18,21 +18,6 @@ import java.util.List;
  */
 final class SoakRig implements AutoCloseable {
     static final String PASSWORD = TestSecrets.register("Soak-pass-7d1c");
-    // Dovecot's defaults are sized for a few hundred clients: one imap process per session, 1000 clients a service
-    private static final String MANY_SESSIONS = """
-            default_client_limit = 20000
-            default_vsz_limit = 2G
-            service imap {
-              client_limit = 1000
-              process_limit = 50
-              service_count = 0
-            }
-            service imap-login {
-              service_count = 0
-              client_limit = 2000
-              process_min_avail = 2
-            }
-            """;
 
     final DovecotServer dovecot;
     final ToxiproxyServer toxiproxy;
@@ -52,7 +37,7 @@ final class SoakRig implements AutoCloseable {
     }
 
     static SoakRig start(SoakPlan plan) throws IOException {
-        DovecotServer.Builder users = DovecotServer.builder().extraConfig(MANY_SESSIONS);
+        DovecotServer.Builder users = DovecotServer.builder().manySessions();
         for (int i = 0; i < plan.idleUsers(); i++) {
             users.user("idle" + i, PASSWORD);
         }

@@ -5,9 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A real Courier IMAP server (Debian's {@code courier-imap}, with authdaemond and a userdb) run from the root
@@ -87,26 +85,9 @@ public final class CourierServer implements ImapBackend {
         return out;
     }
 
-    /** Users and TLS; {@link #start()} writes the instance and starts authdaemond and couriertcpd. */
-    public static final class Builder {
-        private final Map<String, String> users = new LinkedHashMap<>();
-        private Path certificateChain;
-        private Path privateKey;
-
+    /** Users and TLS (STARTTLS, and AUTH=PLAIN after it); {@link #start()} writes the instance and starts authdaemond and couriertcpd. */
+    public static final class Builder extends ChrootedBuilder<Builder> {
         private Builder() {
-        }
-
-        /** A user with a password (no NUL or line end; stored in UTF-8). */
-        public Builder user(String name, String password) {
-            users.put(Objects.requireNonNull(name), Objects.requireNonNull(password));
-            return this;
-        }
-
-        /** Offers STARTTLS with this PEM chain and key, and AUTH=PLAIN after it. */
-        public Builder tls(Path certificateChainPem, Path privateKeyPem) {
-            certificateChain = certificateChainPem;
-            privateKey = privateKeyPem;
-            return this;
         }
 
         public CourierServer start() {

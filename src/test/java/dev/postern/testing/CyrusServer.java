@@ -5,9 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * A real Cyrus IMAP server (Debian's {@code cyrus-imapd}) run from the root {@code .ci/legacy-roots.sh} builds, as a
@@ -69,26 +67,9 @@ public final class CyrusServer implements ImapBackend {
         server.close();
     }
 
-    /** Users and TLS; {@link #start()} writes the instance and starts Cyrus's master. */
-    public static final class Builder {
-        private final Map<String, String> users = new LinkedHashMap<>();
-        private Path certificateChain;
-        private Path privateKey;
-
+    /** Users and TLS (STARTTLS, implicit TLS, no plaintext login before TLS); {@link #start()} writes the instance and starts Cyrus's master. */
+    public static final class Builder extends ChrootedBuilder<Builder> {
         private Builder() {
-        }
-
-        /** A user with a password (any bytes but NUL and line ends; stored in UTF-8). */
-        public Builder user(String name, String password) {
-            users.put(Objects.requireNonNull(name), Objects.requireNonNull(password));
-            return this;
-        }
-
-        /** Serves TLS with this PEM chain and key: STARTTLS, implicit TLS, no plaintext login before TLS. */
-        public Builder tls(Path certificateChainPem, Path privateKeyPem) {
-            certificateChain = certificateChainPem;
-            privateKey = privateKeyPem;
-            return this;
         }
 
         public CyrusServer start() {

@@ -408,6 +408,27 @@ public final class DovecotServer implements ImapBackend {
             return this;
         }
 
+        /**
+         * Sized for thousands of concurrent sessions (soak and benchmark runs): Dovecot's defaults suit a few hundred
+         * clients, one imap process per session and 1000 clients a service.
+         */
+        public Builder manySessions() {
+            return extraConfig("""
+                    default_client_limit = 20000
+                    default_vsz_limit = 2G
+                    service imap {
+                      client_limit = 1000
+                      process_limit = 50
+                      service_count = 0
+                    }
+                    service imap-login {
+                      service_count = 0
+                      client_limit = 4000
+                      process_min_avail = 2
+                    }
+                    """);
+        }
+
         /** Writes the config, starts Dovecot and waits (up to 15 s) for its greeting on the IMAP port. */
         public DovecotServer start() {
             for (int attempt = 1; ; attempt++) {

@@ -40,20 +40,6 @@ public final class CompareBenchmark {
     static final String PASSWORD = "Compare-bench-pass-3e1";
     private static final int USERS = 1000;
     private static final int FETCH_SESSIONS = 4;
-    private static final String DOVECOT_FOR_MANY = """
-            default_client_limit = 20000
-            default_vsz_limit = 2G
-            service imap {
-              client_limit = 1000
-              process_limit = 50
-              service_count = 0
-            }
-            service imap-login {
-              service_count = 0
-              client_limit = 4000
-              process_min_avail = 2
-            }
-            """;
 
     private record Column(String name, Function<Setup, ProxyUnderTest> start, List<String> clientGroups) {
     }
@@ -81,7 +67,7 @@ public final class CompareBenchmark {
         Path dir = Files.createTempDirectory("postern-compare-");
         TestPki.Leaf leaf = TestPki.ca(dir, "ca", "Compare CA").issue(dir, "server", List.of("localhost",
                 "127.0.0.1"));
-        DovecotServer.Builder users = DovecotServer.builder().extraConfig(DOVECOT_FOR_MANY);
+        DovecotServer.Builder users = DovecotServer.builder().manySessions();
         for (int i = 0; i < USERS; i++) {
             users.user("bench" + i, PASSWORD);
         }
@@ -235,6 +221,8 @@ public final class CompareBenchmark {
         Thread.sleep(1000);
         long before = ProcessMeter.pssKiB(proxy.pid());
         figures.put("PSS at rest, fresh process (MiB)", f1(before / 1024.0));
+        MemoryAccounting accounting = proxy instanceof PosternUnderTest && System.getenv("COMPARE_ACCOUNTING") != null
+                ? MemoryAccounting.atRest(proxy.pid()) : null;
         try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.IDLE, false,
                 i -> "bench" + (i % USERS), PASSWORD)) {
             int opened = 0;
@@ -260,30 +248,9 @@ public final class CompareBenchmark {
                 previous = pss;
                 previousSize = size;
             }
-            if (proxy instanceof PosternUnderTest && System.getenv("COMPARE_ACCOUNTING") != null) {
-                account(proxy.pid(), opened);
+            if (accounting != null) {
+                accounting.report(opened, previous - before);
             }
-        }
-    }
-
-    /**
-     * Postern's own accounting with the sessions open (COMPARE_ACCOUNTING=1, and POSTERN_JAVA_OPTS with
-     * -XX:NativeMemoryTracking=summary for the native part): the live heap by class after a full GC, and the JVM's
-     * native memory by category, per session.
-     */
-    private static void account(long pid, int sessions) throws Exception {
-        String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
-        for (List<String> command : List.of(List.of(jcmd, Long.toString(pid), "GC.class_histogram"),
-                List.of(jcmd, Long.toString(pid), "VM.native_memory", "summary"))) {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines()
-                    .toList();
-            p.waitFor();
-            System.out.println("   --- " + command.get(2) + " with " + sessions + " sessions (first lines)");
-            lines.stream().limit(command.get(2).equals("GC.class_histogram") ? 28 : 60)
-                    .forEach(l -> System.out.println("   " + l));
-            lines.stream().filter(l -> l.startsWith("Total:")).findFirst()
-                    .ifPresent(l -> System.out.println("   " + l + "  (" + sessions + " sessions)"));
         }
     }
 

@@ -3,7 +3,6 @@ package dev.postern.it.interop;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -34,9 +33,7 @@ public final class MbsyncClient implements InteropClient {
 
     @Override
     public Fetched run(Cell cell) throws Exception {
-        Path pass = cell.work().resolve("pass");
-        Files.writeString(pass, cell.password(), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+        Path pass = Programs.privateFile(cell, "pass", cell.password());
         Path maildir = Files.createDirectory(cell.work().resolve("mail"));
         Path rc = cell.work().resolve("mbsyncrc");
         Files.writeString(rc, "IMAPAccount postern\nHost 127.0.0.1\nPort " + cell.port() + "\nUser " + cell.user()

@@ -88,18 +88,16 @@ sys.exit(os.waitstatus_to_exitcode(status))
         Files.setPosixFilePermissions(sendmail, PosixFilePermissions.fromString("rwx------"));
         Path certificates = cell.work().resolve("certificates");
         Files.copy(cell.certificate(), certificates);
-        Path rc = cell.work().resolve("neomuttrc");
-        Files.writeString(rc, "set charset = \"utf-8\"\nset folder = \"" + (cell.implicitTls() ? "imaps" : "imap")
-                + "://127.0.0.1:" + cell.port() + "/\"\nset imap_user = \"" + quote(cell.user())
-                + "\"\nset imap_pass = \"" + quote(cell.password()) + "\"\nset ssl_force_tls = yes\n"
-                + "set ssl_starttls = yes\nset certificate_file = \"" + certificates + "\"\n"
+        Path rc = Programs.privateFile(cell, "neomuttrc", "set charset = \"utf-8\"\nset folder = \""
+                + (cell.implicitTls() ? "imaps" : "imap") + "://127.0.0.1:" + cell.port() + "/\"\nset imap_user = \""
+                + quote(cell.user()) + "\"\nset imap_pass = \"" + quote(cell.password()) + "\"\n"
+                + "set ssl_force_tls = yes\nset ssl_starttls = yes\nset certificate_file = \"" + certificates + "\"\n"
                 + "set ssl_verify_host = no\nset pipe_decode = no\nset wait_key = no\nset sort = mailbox-order\n"
                 + "set quit = yes\nset header_cache = \"\"\nset message_cachedir = \"\"\n"
                 + "set imap_check_subscribed = no\nset mail_check_stats = no\nset record = \"="
                 + quote(cell.folder()) + "\"\nset copy = yes\nset sendmail = \"" + sendmail + "\"\n"
                 + "set editor = \"true\"\nset abort_unmodified = no\nset from = \"interop@postern.test\"\n"
-                + "set use_from = yes\n", StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(rc, PosixFilePermissions.fromString("rw-------"));
+                + "set use_from = yes\n");
         Path out = Files.createDirectory(cell.work().resolve("piped"));
         Map<String, String> env = Map.of("TERM", "xterm", "LANG", "C.UTF-8", "HOME", cell.work().toString(),
                 "PTY_TIMEOUT", "50");

@@ -3,7 +3,6 @@ package dev.postern.it.interop;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -35,9 +34,7 @@ public final class OfflineimapClient implements InteropClient {
 
     @Override
     public Fetched run(Cell cell) throws Exception {
-        Path pass = cell.work().resolve("pass");
-        Files.writeString(pass, cell.password(), StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(pass, PosixFilePermissions.fromString("rw-------"));
+        Path pass = Programs.privateFile(cell, "pass", cell.password());
         Path maildir = Files.createDirectory(cell.work().resolve("mail"));
         Path rc = cell.work().resolve("offlineimaprc");
         Files.writeString(rc, "[general]\naccounts = postern\nmetadata = " + cell.work().resolve("meta")

@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.postern.testing.ClientProcess;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +22,14 @@ final class Programs {
     static final Duration TIMEOUT = Duration.ofSeconds(60);
 
     private Programs() {
+    }
+
+    /** Writes a file only its owner may read (a password, a config holding one) into the cell's directory. */
+    static Path privateFile(Cell cell, String name, String content) throws IOException {
+        Path file = cell.work().resolve(name);
+        Files.writeString(file, content, StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     /** Runs a client to completion; fails the cell with its output unless it exits 0 and never printed the password. */
