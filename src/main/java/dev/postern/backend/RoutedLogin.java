@@ -104,7 +104,10 @@ final class RoutedLogin {
             health.recordSuccess(backend);
             if (result instanceof LoginResult.LoggedIn in) {
                 health.sessionOpened(backend);
-                in.backend().closeFuture().addListener(closed -> health.sessionClosed(backend));
+                // A local, not the field: a listener naming a field holds this whole login (its result, the
+                // backend's capabilities) for as long as the session lasts.
+                BackendHealth sessions = health;
+                in.backend().closeFuture().addListener(closed -> sessions.sessionClosed(backend));
                 if (!promise.trySuccess(result)) {
                     in.backend().close(); // the client left meanwhile
                 }

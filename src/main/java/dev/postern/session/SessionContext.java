@@ -22,7 +22,8 @@ public record SessionContext(String id, String listener, InetSocketAddress clien
     public static final AttributeKey<SessionContext> KEY = AttributeKey.valueOf("postern.session");
 
     public SessionContext {
-        clientId = Collections.unmodifiableMap(new LinkedHashMap<>(clientId));
+        // Most clients send no ID: one shared empty map, not two maps per session for as long as it lasts
+        clientId = clientId.isEmpty() ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(clientId));
     }
 
     public SessionContext(String id, String listener, InetSocketAddress client, InetSocketAddress local) {

@@ -27,8 +27,10 @@ import java.util.function.Function;
  *   <li>warmed up ({@code warm-up} seconds of 64 clients, then per figure {@code seconds} of load before
  *       {@code seconds} measured): logins/s and CPU per login at 64 and 16 clients, full handshakes and resumed
  *       (TLS 1.3 tickets); greeting time at 16 clients;</li>
- *   <li>NOOP round trips on 16 logged-in sessions: p50 and p99;</li>
- *   <li>relaying: 4 sessions fetching a 10 MiB message over and over: MB/s and proxy CPU seconds per GB;</li>
+ *   <li>NOOP round trips on 16 logged-in sessions ({@code seconds} of them first, then {@code seconds} measured): p50
+ *       and p99;</li>
+ *   <li>relaying: 4 sessions fetching a 10 MiB message over and over ({@code seconds} first, then {@code seconds}
+ *       measured): MB/s and proxy CPU seconds per GB;</li>
  *   <li>memory: on another fresh process, PSS of its process tree before and with 2,000 / 4,000 / 8,000 idle
  *       logged-in sessions: KiB per session at the first size, per added session after.</li>
  * </ol>
@@ -126,13 +128,25 @@ public final class CompareBenchmark {
         }
         try (ProxyUnderTest proxy = column.start().apply(setup)) {
             name = proxy.name();
+            // COMPARE_FIGURES=relay measures only relaying, after the same warm-up (to try a relay lever quickly)
+            if ("relay".equals(System.getenv("COMPARE_FIGURES"))) {
+                logins(proxy, column, 64, false, warmUp, Duration.ZERO, false);
+                relay(proxy, column, seconds, figures);
+                return name;
+            }
             System.out.println("== " + name + " (pid " + proxy.pid() + ", PSS at rest "
                     + ProcessMeter.pssKiB(proxy.pid()) / 1024 + " MiB, " + ProcessMeter.threads(proxy.pid())
                     + " threads)");
+            Map<String, Double> threadsAtRest = ProcessMeter.cpuByThread(proxy.pid());
             Logins cold = logins(proxy, column, 64, false, Duration.ZERO, seconds, false);
             figures.put("logins/s, 64 clients, first " + seconds.toSeconds() + " s after start", f0(cold.rate()));
             figures.put("proxy CPU per login (µs), 64 clients, first " + seconds.toSeconds() + " s",
                     f0(cold.cpuMicros()));
+            printCpuByThread(proxy.pid(), threadsAtRest);
+            // COMPARE_FIGURES=cold measures only the first seconds after start (to try a start-up lever quickly)
+            if ("cold".equals(System.getenv("COMPARE_FIGURES"))) {
+                return name;
+            }
             // every proxy gets the same warm-up (a JVM needs it: its JIT compiles the login path meanwhile)
             logins(proxy, column, 64, false, warmUp, Duration.ZERO, false);
             for (int clients : List.of(64, 16)) {
@@ -154,6 +168,16 @@ public final class CompareBenchmark {
             idle(fresh, column, idleSizes, figures);
         }
         return name;
+    }
+
+    /** The CPU seconds each kind of thread used since {@code before}, largest first (where a cold start goes). */
+    private static void printCpuByThread(long pid, Map<String, Double> before) {
+        Map<String, Double> now = ProcessMeter.cpuByThread(pid);
+        now.entrySet().stream()
+                .map(e -> Map.entry(e.getKey(), e.getValue() - before.getOrDefault(e.getKey(), 0.0)))
+                .filter(e -> e.getValue() >= 0.01)
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> System.out.printf("     %6.2f s CPU  %s%n", e.getValue(), e.getKey()));
     }
 
     private record Logins(double rate, double cpuMicros, double ownCpuMicros, double greetingP50Micros) {
@@ -189,7 +213,7 @@ public final class CompareBenchmark {
         try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.NOOP, false,
                 i -> "bench" + (i % USERS), PASSWORD)) {
             driver.start(0, 16);
-            Thread.sleep(2000);
+            Thread.sleep(measured.toMillis());
             driver.recordLatencies(true);
             Thread.sleep(measured.toMillis());
             driver.recordLatencies(false);
@@ -203,7 +227,8 @@ public final class CompareBenchmark {
         try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.FETCH, false,
                 i -> "fetch" + i, PASSWORD)) {
             driver.start(0, FETCH_SESSIONS);
-            Thread.sleep(2000);
+            // as long as measured, first: the relay's own code is compiled by then, as the logins' is for theirs
+            Thread.sleep(measured.toMillis());
             long bytes0 = driver.bytes.get();
             double cpu0 = ProcessMeter.cpuSeconds(proxy.pid());
             long t0 = System.nanoTime();

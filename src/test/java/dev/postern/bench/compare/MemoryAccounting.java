@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * POSTERN_JAVA_OPTS): a heap histogram (live objects, after the full collection jcmd forces) and an NMT baseline
  * taken at rest, then again with the sessions open. Prints per session: the live heap and the classes it grew by, the
  * JVM's native memory by category, and what neither accounts for (PSS minus committed heap and NMT: BoringSSL's
- * allocations, malloc arenas, the kernel's share of mappings).
+ * allocations, malloc arenas, the kernel's share of mappings). COMPARE_HEAP_DUMP=file also writes a heap dump there.
  */
 final class MemoryAccounting {
     private static final Pattern CLASS_ROW = Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+).*$");
@@ -45,6 +45,10 @@ final class MemoryAccounting {
     void report(int sessions, long pssDeltaKiB) throws Exception {
         Map<String, long[]> classes = new HashMap<>();
         long heap = histogram(pid, classes);
+        String dump = System.getenv("COMPARE_HEAP_DUMP");
+        if (dump != null) {
+            jcmd(pid, "GC.heap_dump", dump).forEach(l -> System.out.println("   " + l));
+        }
         System.out.printf("   --- accounting with %d sessions: PSS +%.1f KiB per session%n", sessions,
                 pssDeltaKiB / (double) sessions);
         System.out.printf("   live heap +%.2f KiB per session (%.1f MiB at rest, %.1f MiB now); by class, per"

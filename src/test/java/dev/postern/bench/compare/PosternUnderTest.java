@@ -2,17 +2,19 @@ package dev.postern.bench.compare;
 
 import dev.postern.testing.PosternProcess;
 import dev.postern.testing.Ports;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Postern as the Debian package's launcher runs it ({@code java -XX:+UseSerialGC -Xms16m -Xmx512m
- * -XX:+ExitOnOutOfMemoryError -jar}),
+ * Postern as the Debian package's launcher runs it (its default JVM options, deploy/deb/postern),
  * its own process, one implicit-TLS listener in front of the Dovecot, {@code tls.groups} pinned, limits wide enough
  * for the load (the benchmark measures the proxy, not its refusals).
  */
 final class PosternUnderTest implements ProxyUnderTest {
-    static final List<String> LAUNCHER_OPTIONS = List.of("-XX:+UseSerialGC", "-Xms16m", "-Xmx512m",
-            "-XX:+ExitOnOutOfMemoryError");
+    private static final Path LAUNCHER = Path.of("deploy/deb/postern");
     private final PosternProcess process;
     private final int port;
     private final String label;
@@ -29,17 +31,35 @@ final class PosternUnderTest implements ProxyUnderTest {
         String yaml = """
                 listeners:
                   - {name: imaps, bind: "127.0.0.1:%d", tls: implicit}
-                tls: {certificate: %s, key: %s, groups: %s}
+                tls: {certificate: %s, key: %s, groups: %s%s}
                 pools:
                   main: {backends: ["127.0.0.1:%d"]}
                 routes:
                   default_pool: main
                 limits: {max_connections: 20000, max_connections_per_ip: 20000, max_sessions_per_user: 20000}
-                """.formatted(port, setup.certificate(), setup.key(), groups, setup.backendPort());
+                """.formatted(port, setup.certificate(), setup.key(), groups, tlsExtra(), setup.backendPort());
         // POSTERN_JAVA_OPTS replaces the launcher's options (to measure JVM settings)
         String override = System.getenv("POSTERN_JAVA_OPTS");
-        List<String> options = override == null ? LAUNCHER_OPTIONS : List.of(override.strip().split("\\s+"));
+        List<String> options = List.of((override == null ? launcherOptions() : override).strip().split("\\s+"));
         return new PosternUnderTest(PosternProcess.start(yaml, options), port, label);
+    }
+
+    /** The launcher's default JVM options (its {@code opts=${JAVA_OPTS:-...}} line) and its out-of-memory exit. */
+    static String launcherOptions() {
+        try {
+            String line = Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("opts=${JAVA_OPTS:-"))
+                    .findFirst().orElseThrow(() -> new IllegalStateException(LAUNCHER + " has no default options"));
+            return line.substring("opts=${JAVA_OPTS:-".length(), line.lastIndexOf('}'))
+                    + " -XX:+ExitOnOutOfMemoryError";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** POSTERN_TLS_EXTRA, e.g. {@code sessions: {cache_size: 0}}, adds keys to the tls section (to try a setting). */
+    private static String tlsExtra() {
+        String extra = System.getenv("POSTERN_TLS_EXTRA");
+        return extra == null || extra.isBlank() ? "" : ", " + extra.strip();
     }
 
     @Override

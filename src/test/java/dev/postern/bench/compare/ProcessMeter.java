@@ -5,6 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * CPU time and proportional memory (PSS) of a process and everything it started, from {@code /proc}: the figures
@@ -41,9 +43,14 @@ final class ProcessMeter {
         return ticks(ProcessHandle.current().pid()) / TICKS_PER_SECOND;
     }
 
+    /** The whole process's ticks (all its threads, living and ended). */
     private static long ticks(long pid) {
+        return ticks(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    private static long ticks(Path statFile) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(statFile);
             // the command name (field 2) may hold spaces: count fields after its closing parenthesis
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return Long.parseLong(f[11]) + Long.parseLong(f[12]);
@@ -67,6 +74,28 @@ final class ProcessMeter {
             }
         }
         return kib;
+    }
+
+    /**
+     * CPU seconds by thread name (digits folded, so "epoll-loop-3" counts as "epoll-loop-#") over the process's
+     * threads alive now: where a JVM's CPU goes (event loops, JIT compilers, the collector).
+     */
+    static Map<String, Double> cpuByThread(long pid) {
+        Map<String, Double> out = new TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip().replaceAll("\\d+", "#");
+                    long t = ticks(task.resolve("stat"));
+                    out.merge(name, t / TICKS_PER_SECOND, Double::sum);
+                } catch (IOException | RuntimeException gone) {
+                    // exited meanwhile
+                }
+            }
+        } catch (IOException gone) {
+            // exited meanwhile
+        }
+        return out;
     }
 
     /** Threads of the tree of {@code pid}. */
