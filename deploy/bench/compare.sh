@@ -3,7 +3,9 @@
 # the same job (implicit TLS 1.3, the same ECDSA P-256 certificate, X25519, in front of the same test Dovecot), plus
 # Postern with X25519MLKEM768; the same load for each. Prints one table with ratios and writes target/compare.md.
 #
-#   deploy/bench/compare.sh [seconds-per-figure (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)]
+#   deploy/bench/compare.sh [seconds-per-figure (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)] [runs (1)]
+#
+# With several runs it prints each run's table, then one of medians (each ratio the median of the runs' ratios).
 #
 # About 20 minutes with the defaults on 2 cores. Needs what the README's test command installs (Dovecot, HAProxy,
 # the nginx root from .ci/legacy-roots.sh) and root (Dovecot and the chroot need it). Builds the jar first.

@@ -36,6 +36,11 @@ public final class PosternProcess implements AutoCloseable {
 
     /** Starts Postern with {@code yaml} (which must not have an admin section) and waits for /health. */
     public static PosternProcess start(String yaml, List<String> jvmOptions) {
+        return start(yaml, jvmOptions, Path.of(System.getProperty("java.home")));
+    }
+
+    /** The same on another Java runtime ({@code javaHome}/bin/java), to compare runtimes. */
+    public static PosternProcess start(String yaml, List<String> jvmOptions, Path javaHome) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run mvn package first");
         }
@@ -46,7 +51,7 @@ public final class PosternProcess implements AutoCloseable {
             Files.writeString(config, yaml + "admin: {bind: \"127.0.0.1:" + adminPort + "\"}\n", StandardCharsets.UTF_8);
             Path log = dir.resolve("postern.log");
             List<String> command = new java.util.ArrayList<>();
-            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add(javaHome.resolve("bin").resolve("java").toString());
             command.addAll(jvmOptions);
             command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString()));
             Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)

@@ -36,7 +36,8 @@ import java.util.function.Function;
  * </ol>
  * CPU is user plus system time of the proxy's process tree from /proc; the generator's own CPU per login is printed
  * too, to show it is not the bottleneck. Everything shares this machine's cores: compare within one run.
- * Run with {@code deploy/bench/compare.sh [seconds (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)]}.
+ * Run with {@code deploy/bench/compare.sh [seconds (10)] [idle sizes (2000,4000,8000)] [warm-up seconds (60)]
+ * [runs (1)]}: with several runs it prints each run's table, then the medians.
  */
 public final class CompareBenchmark {
     static final String PASSWORD = "Compare-bench-pass-3e1";
@@ -76,7 +77,8 @@ public final class CompareBenchmark {
         for (int i = 0; i < FETCH_SESSIONS; i++) {
             users.user("fetch" + i, PASSWORD);
         }
-        Map<String, Map<String, String>> table = new LinkedHashMap<>();
+        int runs = args.length > 3 ? Integer.parseInt(args[3]) : 1;
+        List<Map<String, Map<String, String>>> tables = new ArrayList<>();
         List<String> columns = new ArrayList<>();
         try (DovecotServer dovecot = users.start()) {
             seedFetchUsers(dovecot);
@@ -90,23 +92,32 @@ public final class CompareBenchmark {
                             "Postern X25519MLKEM768"), List.of("X25519MLKEM768")));
             // COMPARE_COLUMNS=Postern,HAProxy runs those columns only (to measure one change quickly)
             List<String> only = List.of(System.getenv().getOrDefault("COMPARE_COLUMNS", "").split(","));
-            for (Column column : all) {
-                if (!only.get(0).isEmpty() && !only.contains(column.name())) {
-                    continue;
+            for (int run = 1; run <= runs; run++) {
+                Map<String, Map<String, String>> table = new LinkedHashMap<>();
+                for (Column column : all) {
+                    if (!only.get(0).isEmpty() && !only.contains(column.name())) {
+                        continue;
+                    }
+                    String name;
+                    Map<String, String> figures = new LinkedHashMap<>();
+                    try {
+                        name = measure(column, classical, seconds, warmUp, idleSizes, figures);
+                    } catch (Exception | AssertionError e) {
+                        System.out.println(column.name() + ": not measured: " + e);
+                        name = column.name();
+                    }
+                    if (!columns.contains(name)) {
+                        columns.add(name);
+                    }
+                    table.put(name, figures);
                 }
-                String name;
-                Map<String, String> figures = new LinkedHashMap<>();
-                try {
-                    name = measure(column, classical, seconds, warmUp, idleSizes, figures);
-                } catch (Exception | AssertionError e) {
-                    System.out.println(column.name() + ": not measured: " + e);
-                    name = column.name();
+                tables.add(table);
+                if (runs > 1) {
+                    System.out.printf("%nrun %d of %d:%n%s%n", run, runs, markdown(columns, List.of(table), seconds));
                 }
-                columns.add(name);
-                table.put(name, figures);
             }
         }
-        String markdown = markdown(columns, table, seconds);
+        String markdown = markdown(columns, tables, seconds);
         System.out.println();
         System.out.println(markdown);
         Path out = Path.of("target/compare.md");
@@ -315,28 +326,52 @@ public final class CompareBenchmark {
         return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
     }
 
-    private static String markdown(List<String> columns, Map<String, Map<String, String>> table, Duration seconds) {
+    /**
+     * One table; over several runs each cell is the median of the runs' figures and the ratio the median of the
+     * runs' ratios (each taken within its run, where HAProxy and Postern shared the machine's state).
+     */
+    private static String markdown(List<String> columns, List<Map<String, Map<String, String>>> tables,
+                                   Duration seconds) {
         List<String> rows = new ArrayList<>();
-        table.values().forEach(m -> m.keySet().stream().filter(k -> !rows.contains(k)).forEach(rows::add));
+        tables.forEach(t -> t.values().forEach(m -> m.keySet().stream().filter(k -> !rows.contains(k))
+                .forEach(rows::add)));
         String haproxy = columns.stream().filter(c -> c.startsWith("HAProxy")).findFirst().orElse(null);
         String postern = columns.stream().filter(c -> c.equals("Postern")).findFirst().orElse(null);
         StringBuilder md = new StringBuilder("Measured " + LocalDate.now() + " on " + machine() + ", "
                 + seconds.toSeconds() + " s per figure (`deploy/bench/compare.sh " + String.join(" ", arguments)
-                + "`).\n\n| figure |");
+                + "`)" + (tables.size() > 1 ? "; medians of " + tables.size() + " runs" : "") + ".\n\n| figure |");
         columns.forEach(c -> md.append(' ').append(c).append(" |"));
         md.append(" Postern / HAProxy |\n|---|");
         columns.forEach(c -> md.append("---|"));
         md.append("---|\n");
         for (String row : rows) {
             md.append("| ").append(row).append(" |");
-            columns.forEach(c -> md.append(' ').append(table.get(c).getOrDefault(row, "—")).append(" |"));
-            md.append(' ').append(ratio(table, postern, haproxy, row)).append(" |\n");
+            for (String c : columns) {
+                List<String> cells = tables.stream().map(t -> t.getOrDefault(c, Map.of()).get(row)).toList();
+                md.append(' ').append(median(cells)).append(" |");
+            }
+            List<String> ratios = tables.stream().map(t -> ratio(t, postern, haproxy, row)).toList();
+            md.append(' ').append(median(ratios)).append(" |\n");
         }
         return md.toString();
     }
 
+    /** The median of the numeric cells, with the decimals they were written with; "—" when none is a number. */
+    private static String median(List<String> cells) {
+        List<String> numbers = cells.stream().filter(c -> c != null && c.matches("-?[0-9]+(\\.[0-9]+)?")).toList();
+        if (numbers.isEmpty()) {
+            return "—";
+        }
+        double[] sorted = numbers.stream().mapToDouble(Double::parseDouble).sorted().toArray();
+        int n = sorted.length;
+        double median = n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
+        int dot = numbers.get(0).indexOf('.');
+        int decimals = dot < 0 ? 0 : numbers.get(0).length() - dot - 1;
+        return String.format("%." + decimals + "f", median);
+    }
+
     private static String ratio(Map<String, Map<String, String>> table, String postern, String haproxy, String row) {
-        if (postern == null || haproxy == null) {
+        if (postern == null || haproxy == null || !table.containsKey(postern) || !table.containsKey(haproxy)) {
             return "—";
         }
         try {

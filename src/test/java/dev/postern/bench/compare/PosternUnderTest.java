@@ -41,7 +41,9 @@ final class PosternUnderTest implements ProxyUnderTest {
         // POSTERN_JAVA_OPTS replaces the launcher's options (to measure JVM settings)
         String override = System.getenv("POSTERN_JAVA_OPTS");
         List<String> options = List.of((override == null ? launcherOptions() : override).strip().split("\\s+"));
-        return new PosternUnderTest(PosternProcess.start(yaml, options), port, label);
+        // POSTERN_JAVA_HOME runs it on another runtime (Java 21 or 25 beside the 17 it ships for)
+        String javaHome = System.getenv().getOrDefault("POSTERN_JAVA_HOME", System.getProperty("java.home"));
+        return new PosternUnderTest(PosternProcess.start(yaml, options, Path.of(javaHome)), port, label);
     }
 
     /** The launcher's default JVM options (its {@code opts=${JAVA_OPTS:-...}} line) and its out-of-memory exit. */
