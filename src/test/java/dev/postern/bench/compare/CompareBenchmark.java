@@ -162,11 +162,18 @@ public final class CompareBenchmark {
             logins(proxy, column, 64, false, warmUp, Duration.ZERO, false);
             for (int clients : List.of(64, 16)) {
                 for (boolean resumed : List.of(false, true)) {
+                    Map<String, Double> threadsBefore = ProcessMeter.cpuByThread(proxy.pid());
                     Logins warm = logins(proxy, column, clients, resumed, seconds, seconds, clients == 16 && !resumed);
+                    if (clients == 64 && !resumed) {
+                        printCpuByThread(proxy.pid(), threadsBefore);
+                    }
                     String what = clients + " clients" + (resumed ? ", resumed" : "");
                     figures.put("logins/s, " + what, f0(warm.rate()));
                     figures.put("proxy CPU per login (µs), " + what, f0(warm.cpuMicros()));
                     figures.put("generator CPU per login (µs), " + what, f0(warm.ownCpuMicros()));
+                    if (!Double.isNaN(warm.allocatedKiB())) {
+                        figures.put("heap allocated per login (KiB), " + what, f1(warm.allocatedKiB()));
+                    }
                     if (warm.greetingP50Micros() >= 0) {
                         figures.put("greeting p50 (ms), 16 clients", f1(warm.greetingP50Micros() / 1000.0));
                     }
@@ -191,7 +198,8 @@ public final class CompareBenchmark {
                 .forEach(e -> System.out.printf("     %6.2f s CPU  %s%n", e.getValue(), e.getKey()));
     }
 
-    private record Logins(double rate, double cpuMicros, double ownCpuMicros, double greetingP50Micros) {
+    private record Logins(double rate, double cpuMicros, double ownCpuMicros, double greetingP50Micros,
+                          double allocatedKiB) {
     }
 
     private static Logins logins(ProxyUnderTest proxy, Column column, int clients, boolean resume, Duration warmUp,
@@ -202,6 +210,7 @@ public final class CompareBenchmark {
             Thread.sleep(warmUp.toMillis());
             driver.recordLatencies(greeting);
             long logins0 = driver.logins.get();
+            double allocated0 = proxy.allocatedBytes();
             double cpu0 = ProcessMeter.cpuSeconds(proxy.pid());
             double own0 = ProcessMeter.ownCpuSeconds();
             long t0 = System.nanoTime();
@@ -210,12 +219,14 @@ public final class CompareBenchmark {
             double cpu = ProcessMeter.cpuSeconds(proxy.pid()) - cpu0;
             double own = ProcessMeter.ownCpuSeconds() - own0;
             double elapsed = (System.nanoTime() - t0) / 1e9;
+            double allocated = proxy.allocatedBytes() - allocated0;
             driver.recordLatencies(false);
             System.out.printf("   %d clients%s: %d logins in %.1f s, %d failures%n", clients,
                     resume ? " resumed" : "", logins, elapsed, driver.failures.get());
             return new Logins(logins / elapsed, logins == 0 ? Double.NaN : cpu * 1e6 / logins,
                     logins == 0 ? Double.NaN : own * 1e6 / logins,
-                    greeting ? percentile(driver.greetingNanos, 0.50) / 1000.0 : -1);
+                    greeting ? percentile(driver.greetingNanos, 0.50) / 1000.0 : -1,
+                    logins == 0 ? Double.NaN : allocated / logins / 1024);
         }
     }
 

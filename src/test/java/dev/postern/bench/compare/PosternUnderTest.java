@@ -79,6 +79,16 @@ final class PosternUnderTest implements ProxyUnderTest {
         return process.pid();
     }
 
+    /** Micrometer's count of what the heap allocated (updated at each young collection: every few ms under load). */
+    @Override
+    public double allocatedBytes() {
+        try {
+            return process.metrics().sum("jvm_gc_memory_allocated_bytes_total");
+        } catch (IOException e) {
+            return Double.NaN;
+        }
+    }
+
     @Override
     public void close() {
         process.close();

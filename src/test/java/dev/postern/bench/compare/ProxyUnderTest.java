@@ -11,6 +11,11 @@ interface ProxyUnderTest extends AutoCloseable {
     /** The process whose tree is metered (master and workers, or the JVM). */
     long pid();
 
+    /** Bytes its heap has allocated so far, where it tells (a JVM's Micrometer gauge); NaN otherwise. */
+    default double allocatedBytes() {
+        return Double.NaN;
+    }
+
     @Override
     void close();
 }
