@@ -26,12 +26,14 @@ public final class PosternProcess implements AutoCloseable {
     private final Process process;
     private final int adminPort;
     private final Path log;
+    private final Path javaHome;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private PosternProcess(Process process, int adminPort, Path log) {
+    private PosternProcess(Process process, int adminPort, Path log, Path javaHome) {
         this.process = process;
         this.adminPort = adminPort;
         this.log = log;
+        this.javaHome = javaHome;
     }
 
     /** Starts Postern with {@code yaml} (which must not have an admin section) and waits for /health. */
@@ -56,7 +58,7 @@ public final class PosternProcess implements AutoCloseable {
             command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString()));
             Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
                     .redirectOutput(log.toFile()).start();
-            PosternProcess postern = new PosternProcess(process, adminPort, log);
+            PosternProcess postern = new PosternProcess(process, adminPort, log, javaHome);
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
                         .until(() -> !process.isAlive() || postern.healthy());
@@ -108,17 +110,30 @@ public final class PosternProcess implements AutoCloseable {
 
     /** A full GC in Postern's JVM, so that the next heap reading is the live set. */
     public void collectGarbage() throws IOException {
-        Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(process.pid()), "GC.run").redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        jcmd("GC.run");
+    }
+
+    /**
+     * Runs a diagnostic command in Postern's JVM with the jcmd of the runtime it runs on (one of another version may
+     * not attach); returns its output lines. Bounded: 30 s.
+     */
+    public List<String> jcmd(String... command) throws IOException {
+        List<String> argv = new java.util.ArrayList<>(List.of(javaHome.resolve("bin").resolve("jcmd").toString(),
+                Long.toString(process.pid())));
+        argv.addAll(List.of(command));
+        Path output = Files.createTempFile(log.getParent(), "jcmd-", ".txt");
+        Process jcmd = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         try {
             if (!jcmd.waitFor(30, TimeUnit.SECONDS)) {
                 jcmd.destroyForcibly();
-                throw new IOException("jcmd GC.run did not finish in 30 s");
+                throw new IOException("jcmd " + command[0] + " did not finish in 30 s");
             }
+            return Files.readAllLines(output, StandardCharsets.UTF_8);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted", e);
+        } finally {
+            Files.deleteIfExists(output);
         }
     }
 

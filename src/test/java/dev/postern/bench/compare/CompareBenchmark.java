@@ -130,8 +130,9 @@ public final class CompareBenchmark {
     private static String measure(Column column, Setup setup, Duration seconds, Duration warmUp,
                                   List<Integer> idleSizes, Map<String, String> figures) throws Exception {
         String name;
-        // COMPARE_FIGURES=memory measures only the idle sessions' memory (to try a memory setting quickly)
-        if ("memory".equals(System.getenv("COMPARE_FIGURES"))) {
+        // COMPARE_FIGURES=memory, relay or cold measures only those figures (to try one lever quickly)
+        String figuresOnly = System.getenv().getOrDefault("COMPARE_FIGURES", "all");
+        if (figuresOnly.equals("memory")) {
             try (ProxyUnderTest fresh = column.start().apply(setup)) {
                 idle(fresh, column, idleSizes, figures);
                 return fresh.name();
@@ -139,8 +140,7 @@ public final class CompareBenchmark {
         }
         try (ProxyUnderTest proxy = column.start().apply(setup)) {
             name = proxy.name();
-            // COMPARE_FIGURES=relay measures only relaying, after the same warm-up (to try a relay lever quickly)
-            if ("relay".equals(System.getenv("COMPARE_FIGURES"))) {
+            if (figuresOnly.equals("relay")) { // after the same warm-up as the login figures get
                 logins(proxy, column, 64, false, warmUp, Duration.ZERO, false);
                 relay(proxy, column, seconds, figures);
                 return name;
@@ -154,8 +154,7 @@ public final class CompareBenchmark {
             figures.put("proxy CPU per login (µs), 64 clients, first " + seconds.toSeconds() + " s",
                     f0(cold.cpuMicros()));
             printCpuByThread(proxy.pid(), threadsAtRest);
-            // COMPARE_FIGURES=cold measures only the first seconds after start (to try a start-up lever quickly)
-            if ("cold".equals(System.getenv("COMPARE_FIGURES"))) {
+            if (figuresOnly.equals("cold")) {
                 return name;
             }
             // every proxy gets the same warm-up (a JVM needs it: its JIT compiles the login path meanwhile)
@@ -268,8 +267,8 @@ public final class CompareBenchmark {
         Thread.sleep(1000);
         long before = ProcessMeter.pssKiB(proxy.pid());
         figures.put("PSS at rest, fresh process (MiB)", f1(before / 1024.0));
-        MemoryAccounting accounting = proxy instanceof PosternUnderTest && System.getenv("COMPARE_ACCOUNTING") != null
-                ? MemoryAccounting.atRest(proxy.pid()) : null;
+        MemoryAccounting accounting = proxy instanceof PosternUnderTest postern
+                && System.getenv("COMPARE_ACCOUNTING") != null ? MemoryAccounting.atRest(postern.process()) : null;
         try (ImapDriver driver = new ImapDriver(1, proxy.port(), column.clientGroups(), ImapDriver.Mode.IDLE, false,
                 i -> "bench" + (i % USERS), PASSWORD)) {
             int opened = 0;

@@ -1,7 +1,7 @@
 package dev.postern.bench.compare;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
+import dev.postern.testing.PosternProcess;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -21,33 +21,34 @@ final class MemoryAccounting {
     private static final Pattern TOTAL_ROW = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)\\s*$");
     private static final Pattern NMT_CATEGORY = Pattern.compile(
             "^-\\s+(.+?) \\(reserved=[^,]*, committed=(\\d+)KB(?: ([+-]\\d+)KB)?\\).*$");
-    private final long pid;
+    private final PosternProcess postern;
     private final Map<String, long[]> restClasses;
     private final long restHeapBytes;
     private final boolean nmt;
 
-    private MemoryAccounting(long pid, Map<String, long[]> restClasses, long restHeapBytes, boolean nmt) {
-        this.pid = pid;
+    private MemoryAccounting(PosternProcess postern, Map<String, long[]> restClasses, long restHeapBytes,
+                             boolean nmt) {
+        this.postern = postern;
         this.restClasses = restClasses;
         this.restHeapBytes = restHeapBytes;
         this.nmt = nmt;
     }
 
     /** The baseline, before any session. */
-    static MemoryAccounting atRest(long pid) throws Exception {
+    static MemoryAccounting atRest(PosternProcess postern) throws IOException {
         Map<String, long[]> classes = new HashMap<>();
-        long heap = histogram(pid, classes);
-        boolean nmt = jcmd(pid, "VM.native_memory", "baseline").stream().anyMatch(l -> l.contains("Baseline"));
-        return new MemoryAccounting(pid, classes, heap, nmt);
+        long heap = histogram(postern, classes);
+        boolean nmt = postern.jcmd("VM.native_memory", "baseline").stream().anyMatch(l -> l.contains("Baseline"));
+        return new MemoryAccounting(postern, classes, heap, nmt);
     }
 
     /** Prints the accounting with {@code sessions} open; {@code pssDeltaKiB} is the process tree's growth since rest. */
-    void report(int sessions, long pssDeltaKiB) throws Exception {
+    void report(int sessions, long pssDeltaKiB) throws IOException {
         Map<String, long[]> classes = new HashMap<>();
-        long heap = histogram(pid, classes);
+        long heap = histogram(postern, classes);
         String dump = System.getenv("COMPARE_HEAP_DUMP");
         if (dump != null) {
-            jcmd(pid, "GC.heap_dump", dump).forEach(l -> System.out.println("   " + l));
+            postern.jcmd("GC.heap_dump", dump).forEach(l -> System.out.println("   " + l));
         }
         System.out.printf("   --- accounting with %d sessions: PSS +%.1f KiB per session%n", sessions,
                 pssDeltaKiB / (double) sessions);
@@ -66,7 +67,7 @@ final class MemoryAccounting {
             return;
         }
         long committedDelta = 0;
-        for (String line : jcmd(pid, "VM.native_memory", "summary.diff", "scale=KB")) {
+        for (String line : postern.jcmd("VM.native_memory", "summary.diff", "scale=KB")) {
             Matcher m = NMT_CATEGORY.matcher(line.strip());
             if (m.matches() && m.group(3) != null) {
                 long kib = Long.parseLong(m.group(3));
@@ -86,9 +87,9 @@ final class MemoryAccounting {
     }
 
     /** Fills instances and bytes by class name; returns the total live bytes. */
-    private static long histogram(long pid, Map<String, long[]> classes) throws Exception {
+    private static long histogram(PosternProcess postern, Map<String, long[]> classes) throws IOException {
         long total = -1;
-        for (String line : jcmd(pid, "GC.class_histogram")) {
+        for (String line : postern.jcmd("GC.class_histogram")) {
             Matcher row = CLASS_ROW.matcher(line);
             Matcher sum = TOTAL_ROW.matcher(line.strip());
             if (row.matches()) {
@@ -98,18 +99,8 @@ final class MemoryAccounting {
             }
         }
         if (total < 0) {
-            throw new IllegalStateException("no heap histogram from jcmd for pid " + pid);
+            throw new IllegalStateException("no heap histogram from jcmd for pid " + postern.pid());
         }
         return total;
-    }
-
-    private static List<String> jcmd(long pid, String... command) throws Exception {
-        List<String> argv = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                Long.toString(pid)));
-        argv.addAll(List.of(command));
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        List<String> lines = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
-        p.waitFor();
-        return lines;
     }
 }

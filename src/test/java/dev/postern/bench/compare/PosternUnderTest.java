@@ -79,6 +79,11 @@ final class PosternUnderTest implements ProxyUnderTest {
         return process.pid();
     }
 
+    /** The running process (for jcmd accounting). */
+    PosternProcess process() {
+        return process;
+    }
+
     /** Micrometer's count of what the heap allocated (updated at each young collection: every few ms under load). */
     @Override
     public double allocatedBytes() {
