@@ -70,7 +70,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
     private State state = State.GREETING;
     private boolean tlsUp;
     private List<String> capabilities;
-    private List<String> postLoginCapabilities;
+    private String postLoginCapabilities;
     private ScheduledFuture<?> timer;
 
     /**
@@ -290,7 +290,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
         } else if (line.untagged()) {
             // Capabilities are ours; status lines (ALERT, ...) go to the client before its tagged reply.
             if (line.status().equals("CAPABILITY")) {
-                postLoginCapabilities = Capabilities.split(line.text());
+                postLoginCapabilities = line.text();
             } else if (!line.status().equals("ID")) { // the answer to our own ID is ours too
                 notices.offer(line);
             }
@@ -300,7 +300,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
                 case "OK" -> {
                     String caps = line.capabilityCode();
                     if (caps != null) {
-                        postLoginCapabilities = Capabilities.split(caps);
+                        postLoginCapabilities = caps;
                     }
                     if (postLoginCapabilities != null) {
                         succeed(ctx);
@@ -318,7 +318,7 @@ final class BackendLoginHandler extends SimpleChannelInboundHandler<ByteBuf> {
 
     private void onPostCapability(ChannelHandlerContext ctx, ResponseLine line) {
         if (line.untagged() && line.status().equals("CAPABILITY")) {
-            postLoginCapabilities = Capabilities.split(line.text());
+            postLoginCapabilities = line.text();
         } else if (line.untagged()) {
             notices.offer(line);
         } else if (line.tag().equals("P3")) {

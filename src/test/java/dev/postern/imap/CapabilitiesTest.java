@@ -2,6 +2,8 @@ package dev.postern.imap;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
@@ -58,22 +60,38 @@ class CapabilitiesTest {
 
     @Test
     void postLoginDropsPreAuthOnlyCapabilitiesAndKeepsTheRestInOrder() {
-        List<String> backend = List.of("IMAP4rev1", "STARTTLS", "SASL-IR", "LOGIN-REFERRALS", "ID", "ENABLE", "IDLE",
-                "auth=plain", "AUTH=LOGIN", "starttls", "LoginDisabled", "LITERAL+", "XFOO", "AUTHX");
+        String backend = "IMAP4rev1 STARTTLS SASL-IR LOGIN-REFERRALS ID ENABLE IDLE auth=plain AUTH=LOGIN starttls"
+                + " LoginDisabled LITERAL+ XFOO AUTHX";
         assertEquals(List.of("IMAP4rev1", "ID", "ENABLE", "IDLE", "LITERAL+", "XFOO", "AUTHX"),
                 Capabilities.postLogin(backend));
     }
 
     @Test
     void postLoginOfNothingIsNothing() {
-        assertEquals(List.of(), Capabilities.postLogin(List.of()));
+        assertEquals(List.of(), Capabilities.postLogin(""));
     }
 
     @Test
     void splitToleratesExtraSpaces() {
         assertEquals(List.of("IMAP4rev1", "IDLE"), Capabilities.split("  IMAP4rev1   IDLE "));
+        assertEquals(List.of("IMAP4rev1", "\tIDLE"), Capabilities.split("IMAP4rev1 \tIDLE\r\n"));
         assertEquals(List.of(), Capabilities.split(""));
         assertEquals(List.of(), Capabilities.split("   "));
+    }
+
+    @Test
+    void aListSeenAgainIsTheSameImmutableListAndCollidingTextsStayApart() {
+        String dovecot = "IMAP4rev1 SASL-IR LOGIN-REFERRALS ID ENABLE IDLE SORT THREAD=REFERENCES LITERAL+";
+        List<String> first = Capabilities.split(dovecot);
+        assertSame(first, Capabilities.split(new String(dovecot.toCharArray())), "parsed once, kept");
+        assertSame(Capabilities.postLogin(dovecot), Capabilities.postLogin(dovecot));
+        assertThrows(UnsupportedOperationException.class, () -> first.add("XEVIL"), "shared, so immutable");
+        // "Aa" and "BB" have the same hash, so they take the same slot in turn
+        assertEquals("Aa".hashCode(), "BB".hashCode());
+        for (int i = 0; i < 3; i++) {
+            assertEquals(List.of("Aa"), Capabilities.split("Aa"));
+            assertEquals(List.of("BB"), Capabilities.postLogin("BB"));
+        }
     }
 
     @Test

@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -46,18 +47,35 @@ public final class PosternProcess implements AutoCloseable {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run mvn package first");
         }
+        List<String> command = new java.util.ArrayList<>();
+        command.add(javaHome.resolve("bin").resolve("java").toString());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-jar", JAR.toString()));
+        return run(yaml, command, Map.of(), javaHome);
+    }
+
+    /**
+     * Starts Postern through a launcher ({@code launcher}, then {@code --config <file>}; the launcher must exec the
+     * JVM, so the process is Postern's) with {@code environment} added to this one's, and waits for /health.
+     */
+    public static PosternProcess launch(String yaml, List<String> launcher, Map<String, String> environment) {
+        return run(yaml, launcher, environment, Path.of(System.getProperty("java.home")));
+    }
+
+    private static PosternProcess run(String yaml, List<String> commandBeforeConfig, Map<String, String> environment,
+                                      Path javaHome) {
         try {
             Path dir = Files.createTempDirectory("postern-process-");
             int adminPort = Ports.closedPort();
             Path config = dir.resolve("postern.yaml");
             Files.writeString(config, yaml + "admin: {bind: \"127.0.0.1:" + adminPort + "\"}\n", StandardCharsets.UTF_8);
             Path log = dir.resolve("postern.log");
-            List<String> command = new java.util.ArrayList<>();
-            command.add(javaHome.resolve("bin").resolve("java").toString());
-            command.addAll(jvmOptions);
-            command.addAll(List.of("-jar", JAR.toString(), "--config", config.toString()));
-            Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
-                    .redirectOutput(log.toFile()).start();
+            List<String> command = new java.util.ArrayList<>(commandBeforeConfig);
+            command.addAll(List.of("--config", config.toString()));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
+                    .redirectOutput(log.toFile());
+            builder.environment().putAll(environment);
+            Process process = builder.start();
             PosternProcess postern = new PosternProcess(process, adminPort, log, javaHome);
             try {
                 await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100))
