@@ -13,9 +13,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -40,11 +38,8 @@ class LauncherClassDataIT {
 
     @BeforeEach
     void layOut() throws IOException {
-        launcher = Files.createDirectories(dir.resolve("bin")).resolve("postern");
-        Files.copy(Path.of("deploy/deb/postern"), launcher);
-        Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
-        jar = Files.createDirectories(dir.resolve("share/postern")).resolve("postern.jar");
-        Files.copy(Path.of("target/postern.jar"), jar, StandardCopyOption.COPY_ATTRIBUTES);
+        launcher = PosternProcess.packageLayout(dir);
+        jar = dir.resolve("share/postern/postern.jar");
         archive = Files.createDirectories(dir.resolve("cache")).resolve("postern.jsa");
         port = Ports.closedPort();
     }
@@ -52,9 +47,9 @@ class LauncherClassDataIT {
     private PosternProcess start(String archivePath) {
         String yaml = "listeners: [{name: plain, bind: \"127.0.0.1:" + port + "\", tls: none, require_tls: false}]\n"
                 + "pools: {main: {backends: [\"127.0.0.1:1\"]}}\nroutes: {default_pool: main}\n";
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path javaHome = Path.of(System.getProperty("java.home"));
         return PosternProcess.launch(yaml, List.of(launcher.toString()),
-                Map.of("JAVA", java, "POSTERN_CDS_ARCHIVE", archivePath));
+                Map.of("JAVA", javaHome.resolve("bin/java").toString(), "POSTERN_CDS_ARCHIVE", archivePath), javaHome);
     }
 
     /** Whether the process has {@code file} mapped (the JVM maps a CDS archive it uses). */

@@ -57,9 +57,32 @@ public final class PosternProcess implements AutoCloseable {
     /**
      * Starts Postern through a launcher ({@code launcher}, then {@code --config <file>}; the launcher must exec the
      * JVM, so the process is Postern's) with {@code environment} added to this one's, and waits for /health.
+     * {@code javaHome} is the runtime the launcher runs (its jcmd serves {@link #jcmd}).
      */
-    public static PosternProcess launch(String yaml, List<String> launcher, Map<String, String> environment) {
-        return run(yaml, launcher, environment, Path.of(System.getProperty("java.home")));
+    public static PosternProcess launch(String yaml, List<String> launcher, Map<String, String> environment,
+                                        Path javaHome) {
+        return run(yaml, launcher, environment, javaHome);
+    }
+
+    /**
+     * The Debian package's layout under {@code dir}, made once: the launcher (deploy/deb/postern) as bin/postern
+     * beside a copy of the jar as share/postern/postern.jar. Returns the launcher.
+     */
+    public static Path packageLayout(Path dir) {
+        Path launcher = dir.resolve("bin/postern");
+        try {
+            if (!Files.exists(launcher)) {
+                Files.createDirectories(launcher.getParent());
+                Files.copy(Path.of("deploy/deb/postern"), launcher);
+                Files.setPosixFilePermissions(launcher, java.nio.file.attribute.PosixFilePermissions.fromString(
+                        "rwxr-xr-x"));
+                Path jar = Files.createDirectories(dir.resolve("share/postern")).resolve("postern.jar");
+                Files.copy(JAR, jar, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+            }
+            return launcher;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static PosternProcess run(String yaml, List<String> commandBeforeConfig, Map<String, String> environment,

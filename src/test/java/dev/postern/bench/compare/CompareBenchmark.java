@@ -92,6 +92,9 @@ public final class CompareBenchmark {
                             "Postern X25519MLKEM768"), List.of("X25519MLKEM768")));
             // COMPARE_COLUMNS=Postern,HAProxy runs those columns only (to measure one change quickly)
             List<String> only = List.of(System.getenv().getOrDefault("COMPARE_COLUMNS", "").split(","));
+            if (only.get(0).isEmpty() || only.stream().anyMatch(c -> c.startsWith("Postern"))) {
+                recordClassArchive(all.get(2), classical, seconds);
+            }
             for (int run = 1; run <= runs; run++) {
                 Map<String, Map<String, String>> table = new LinkedHashMap<>();
                 for (Column column : all) {
@@ -199,6 +202,22 @@ public final class CompareBenchmark {
 
     private record Logins(double rate, double cpuMicros, double ownCpuMicros, double greetingP50Micros,
                           double allocatedKiB) {
+    }
+
+    /**
+     * The first run of a Postern service records the classes it loaded into the launcher's class-data archive when
+     * it stops; every later start (a restart, a rolling deploy: what the cold figures measure) maps them. This is
+     * that first run: {@code seconds} of full and of resumed logins, then a stop.
+     */
+    private static void recordClassArchive(Column postern, Setup setup, Duration seconds) throws Exception {
+        try (ProxyUnderTest first = postern.start().apply(setup)) {
+            logins(first, postern, 64, false, seconds, Duration.ZERO, false);
+            logins(first, postern, 64, true, seconds, Duration.ZERO, false);
+        }
+        String archive = PosternUnderTest.classArchive(setup);
+        System.out.println("Postern's class-data archive, recorded by a first run as the launcher does: "
+                + (!archive.isEmpty() && Files.exists(Path.of(archive))
+                ? Files.size(Path.of(archive)) / (1024 * 1024) + " MiB" : "none (POSTERN_CDS_ARCHIVE empty)"));
     }
 
     private static Logins logins(ProxyUnderTest proxy, Column column, int clients, boolean resume, Duration warmUp,

@@ -3,18 +3,17 @@ package dev.postern.bench.compare;
 import dev.postern.testing.PosternProcess;
 import dev.postern.testing.Ports;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Postern as the Debian package's launcher runs it (its default JVM options, deploy/deb/postern),
- * its own process, one implicit-TLS listener in front of the Dovecot, {@code tls.groups} pinned, limits wide enough
- * for the load (the benchmark measures the proxy, not its refusals).
+ * Postern as the Debian package's launcher runs it (deploy/deb/postern: its default JVM options and class-data
+ * archive), its own process, one implicit-TLS listener in front of the Dovecot, {@code tls.groups} pinned, limits
+ * wide enough for the load (the benchmark measures the proxy, not its refusals).
  */
 final class PosternUnderTest implements ProxyUnderTest {
-    private static final Path LAUNCHER = Path.of("deploy/deb/postern");
     private final PosternProcess process;
     private final int port;
     private final String label;
@@ -38,24 +37,26 @@ final class PosternUnderTest implements ProxyUnderTest {
                   default_pool: main
                 limits: {max_connections: 20000, max_connections_per_ip: 20000, max_sessions_per_user: 20000}
                 """.formatted(port, setup.certificate(), setup.key(), groups, tlsExtra(), setup.backendPort());
+        // POSTERN_JAVA_HOME runs it on another runtime (Java 21 or 25 beside the 17 it ships for)
+        Path javaHome = Path.of(System.getenv().getOrDefault("POSTERN_JAVA_HOME", System.getProperty("java.home")));
+        Map<String, String> environment = new HashMap<>();
+        environment.put("JAVA", javaHome.resolve("bin/java").toString());
+        // the launcher's class-data archive, recorded by the first run (see CompareBenchmark); POSTERN_CDS_ARCHIVE
+        // set (empty: off) overrides
+        environment.put("POSTERN_CDS_ARCHIVE", classArchive(setup));
         // POSTERN_JAVA_OPTS replaces the launcher's options (to measure JVM settings)
         String override = System.getenv("POSTERN_JAVA_OPTS");
-        List<String> options = List.of((override == null ? launcherOptions() : override).strip().split("\\s+"));
-        // POSTERN_JAVA_HOME runs it on another runtime (Java 21 or 25 beside the 17 it ships for)
-        String javaHome = System.getenv().getOrDefault("POSTERN_JAVA_HOME", System.getProperty("java.home"));
-        return new PosternUnderTest(PosternProcess.start(yaml, options, Path.of(javaHome)), port, label);
+        if (override != null) {
+            environment.put("JAVA_OPTS", override);
+        }
+        Path launcher = PosternProcess.packageLayout(setup.dir().resolve("package"));
+        return new PosternUnderTest(PosternProcess.launch(yaml, List.of(launcher.toString()), environment, javaHome),
+                port, label);
     }
 
-    /** The launcher's default JVM options (its {@code opts=${JAVA_OPTS:-...}} line) and its out-of-memory exit. */
-    static String launcherOptions() {
-        try {
-            String line = Files.readAllLines(LAUNCHER).stream().filter(l -> l.startsWith("opts=${JAVA_OPTS:-"))
-                    .findFirst().orElseThrow(() -> new IllegalStateException(LAUNCHER + " has no default options"));
-            return line.substring("opts=${JAVA_OPTS:-".length(), line.lastIndexOf('}'))
-                    + " -XX:+ExitOnOutOfMemoryError";
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    /** Where the launcher keeps the class-data archive: in the benchmark's folder unless POSTERN_CDS_ARCHIVE says. */
+    static String classArchive(Setup setup) {
+        return System.getenv().getOrDefault("POSTERN_CDS_ARCHIVE", setup.dir().resolve("postern.jsa").toString());
     }
 
     /** POSTERN_TLS_EXTRA, e.g. {@code sessions: {cache_size: 0}}, adds keys to the tls section (to try a setting). */
