@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged launcher's class-data sharing (deploy/deb/postern): a service run records the classes it loaded when
  * it stops, the next start maps that archive and serves, a newer jar records a new one, and without a writable
- * folder (or with POSTERN_CDS_ARCHIVE empty) nothing changes. Run in the package's layout: bin/postern beside
+ * folder (or with POSTERN_CDS_ARCHIVE empty) nothing changes; a path with a space is refused aloud. Run in the package's layout: bin/postern beside
  * share/postern/postern.jar.
  */
 class LauncherClassDataIT {
@@ -106,5 +106,18 @@ class LauncherClassDataIT {
         try (var files = Files.list(dir.resolve("cache"))) {
             assertEquals(List.of(), files.toList(), "POSTERN_CDS_ARCHIVE empty: off");
         }
+    }
+
+    @Test
+    void aPathWithASpaceIsRefusedAloudAndPosternRunsWithout() throws Exception {
+        Path spaced = Files.createDirectories(dir.resolve("my cache")).resolve("postern.jsa");
+        Path log;
+        try (PosternProcess postern = start(spaced.toString())) {
+            log = postern.log();
+            greets();
+        }
+        assertFalse(Files.exists(spaced));
+        assertTrue(Files.readString(log).contains("POSTERN_CDS_ARCHIVE has a space in it; class-data sharing off"),
+                Files.readString(log));
     }
 }
