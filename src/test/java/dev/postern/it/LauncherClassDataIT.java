@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The packaged launcher's class-data sharing (deploy/deb/postern): a service run records the classes it loaded when
  * it stops, the next start maps that archive and serves, a newer jar records a new one, and without a writable
- * folder (or with POSTERN_CDS_ARCHIVE empty) nothing changes; a path with a space is refused aloud. Run in the package's layout: bin/postern beside
- * share/postern/postern.jar.
+ * folder (or with POSTERN_CDS_ARCHIVE empty) nothing changes; a path with a space is refused aloud. Run in the
+ * package's layout: bin/postern beside share/postern/postern.jar.
  */
 class LauncherClassDataIT {
     @TempDir

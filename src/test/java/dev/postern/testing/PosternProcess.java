@@ -91,7 +91,8 @@ public final class PosternProcess implements AutoCloseable {
             Path dir = Files.createTempDirectory("postern-process-");
             int adminPort = Ports.closedPort();
             Path config = dir.resolve("postern.yaml");
-            Files.writeString(config, yaml + "admin: {bind: \"127.0.0.1:" + adminPort + "\"}\n", StandardCharsets.UTF_8);
+            Files.writeString(config, yaml + "admin: {bind: \"127.0.0.1:" + adminPort + "\"}\n",
+                    StandardCharsets.UTF_8);
             Path log = dir.resolve("postern.log");
             List<String> command = new java.util.ArrayList<>(commandBeforeConfig);
             command.addAll(List.of("--config", config.toString()));
