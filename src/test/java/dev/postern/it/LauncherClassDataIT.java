@@ -47,9 +47,8 @@ class LauncherClassDataIT {
     private PosternProcess start(String archivePath) {
         String yaml = "listeners: [{name: plain, bind: \"127.0.0.1:" + port + "\", tls: none, require_tls: false}]\n"
                 + "pools: {main: {backends: [\"127.0.0.1:1\"]}}\nroutes: {default_pool: main}\n";
-        Path javaHome = Path.of(System.getProperty("java.home"));
-        return PosternProcess.launch(yaml, List.of(launcher.toString()),
-                Map.of("JAVA", javaHome.resolve("bin/java").toString(), "POSTERN_CDS_ARCHIVE", archivePath), javaHome);
+        return PosternProcess.launch(yaml, List.of(launcher.toString()), Map.of("POSTERN_CDS_ARCHIVE", archivePath),
+                Path.of(System.getProperty("java.home")));
     }
 
     /** Whether the process has {@code file} mapped (the JVM maps a CDS archive it uses). */

@@ -39,14 +39,10 @@ public final class PosternProcess implements AutoCloseable {
 
     /** Starts Postern with {@code yaml} (which must not have an admin section) and waits for /health. */
     public static PosternProcess start(String yaml, List<String> jvmOptions) {
-        return start(yaml, jvmOptions, Path.of(System.getProperty("java.home")));
-    }
-
-    /** The same on another Java runtime ({@code javaHome}/bin/java), to compare runtimes. */
-    public static PosternProcess start(String yaml, List<String> jvmOptions, Path javaHome) {
         if (!Files.isRegularFile(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run mvn package first");
         }
+        Path javaHome = Path.of(System.getProperty("java.home"));
         List<String> command = new java.util.ArrayList<>();
         command.add(javaHome.resolve("bin").resolve("java").toString());
         command.addAll(jvmOptions);
@@ -56,12 +52,14 @@ public final class PosternProcess implements AutoCloseable {
 
     /**
      * Starts Postern through a launcher ({@code launcher}, then {@code --config <file>}; the launcher must exec the
-     * JVM, so the process is Postern's) with {@code environment} added to this one's, and waits for /health.
-     * {@code javaHome} is the runtime the launcher runs (its jcmd serves {@link #jcmd}).
+     * JVM, so the process is Postern's) on the runtime in {@code javaHome} (the launcher's {@code JAVA}; its jcmd
+     * serves {@link #jcmd}), with {@code environment} added to this one's, and waits for /health.
      */
     public static PosternProcess launch(String yaml, List<String> launcher, Map<String, String> environment,
                                         Path javaHome) {
-        return run(yaml, launcher, environment, javaHome);
+        Map<String, String> withJava = new java.util.HashMap<>(environment);
+        withJava.put("JAVA", javaHome.resolve("bin").resolve("java").toString());
+        return run(yaml, launcher, withJava, javaHome);
     }
 
     /**

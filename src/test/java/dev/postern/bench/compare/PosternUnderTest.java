@@ -40,7 +40,6 @@ final class PosternUnderTest implements ProxyUnderTest {
         // POSTERN_JAVA_HOME runs it on another runtime (Java 21 or 25 beside the 17 it ships for)
         Path javaHome = Path.of(System.getenv().getOrDefault("POSTERN_JAVA_HOME", System.getProperty("java.home")));
         Map<String, String> environment = new HashMap<>();
-        environment.put("JAVA", javaHome.resolve("bin/java").toString());
         // the launcher's class-data archive, recorded by the first run (see CompareBenchmark); POSTERN_CDS_ARCHIVE
         // set (empty: off) overrides
         environment.put("POSTERN_CDS_ARCHIVE", classArchive(setup));
