@@ -44,7 +44,7 @@ public final class PosternProcess implements AutoCloseable {
         }
         Path javaHome = Path.of(System.getProperty("java.home"));
         List<String> command = new java.util.ArrayList<>();
-        command.add(javaHome.resolve("bin").resolve("java").toString());
+        command.add(tool(javaHome, "java"));
         command.addAll(jvmOptions);
         command.addAll(List.of("-jar", JAR.toString()));
         return run(yaml, command, Map.of(), javaHome);
@@ -58,8 +58,13 @@ public final class PosternProcess implements AutoCloseable {
     public static PosternProcess launch(String yaml, List<String> launcher, Map<String, String> environment,
                                         Path javaHome) {
         Map<String, String> withJava = new java.util.HashMap<>(environment);
-        withJava.put("JAVA", javaHome.resolve("bin").resolve("java").toString());
+        withJava.put("JAVA", tool(javaHome, "java"));
         return run(yaml, launcher, withJava, javaHome);
+    }
+
+    /** A program of the Java runtime in {@code javaHome} ({@code java}, {@code jcmd}). */
+    private static String tool(Path javaHome, String name) {
+        return javaHome.resolve("bin").resolve(name).toString();
     }
 
     /**
@@ -158,7 +163,7 @@ public final class PosternProcess implements AutoCloseable {
      * not attach); returns its output lines. Bounded: 30 s.
      */
     public List<String> jcmd(String... command) throws IOException {
-        List<String> argv = new java.util.ArrayList<>(List.of(javaHome.resolve("bin").resolve("jcmd").toString(),
+        List<String> argv = new java.util.ArrayList<>(List.of(tool(javaHome, "jcmd"),
                 Long.toString(process.pid())));
         argv.addAll(List.of(command));
         Path output = Files.createTempFile(log.getParent(), "jcmd-", ".txt");
